@@ -1,0 +1,1 @@
+namespace Ffn.Actors; internal static class A {}
