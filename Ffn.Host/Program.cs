@@ -1,1 +1,3 @@
-return 0;
+using Ffn.Host.Cli;
+
+return FfnCli.Run(args, Console.Out, Console.Error);

@@ -36,9 +36,10 @@ public static class DTypes
         _ => t.ToString().ToLowerInvariant(),
     };
 
-    public static DType Of<T>() where T : unmanaged
+    public static DType Of<T>() where T : unmanaged => Of(typeof(T));
+
+    public static DType Of(Type t)
     {
-        var t = typeof(T);
         if (t == typeof(bool)) return DType.Bool;
         if (t == typeof(byte)) return DType.UInt8;
         if (t == typeof(ushort)) return DType.UInt16;

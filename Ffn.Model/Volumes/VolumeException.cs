@@ -1,7 +1,4 @@
 namespace Ffn.Model.Volumes;
 
-/// <summary>
-/// Bad input the user can fix (missing file or dataset, wrong rank, unsupported dtype, malformed file). The message
-/// is one line that names the file and the problem; the command line prints it without a stack trace.
-/// </summary>
-public class VolumeException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>A volume that cannot be read or written as given (see <see cref="InputException"/>).</summary>
+public class VolumeException(string message, Exception? inner = null) : InputException(message, inner);

@@ -1,1 +1,0 @@
-namespace Ffn.Actors; internal static class A {}

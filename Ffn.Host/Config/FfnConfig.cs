@@ -1,0 +1,60 @@
+using System.Reflection;
+using Akka.Configuration;
+using Ffn.Host.Cli;
+
+namespace Ffn.Host.Config;
+
+/// <summary>
+/// The HOCON layers behind every flag's default: the embedded hocon/ffn.conf, then an optional --config FILE.
+/// Flags given on the command line override both (System.CommandLine only uses these as defaults).
+/// </summary>
+public sealed class FfnConfig
+{
+    private readonly Akka.Configuration.Config _config;
+
+    private FfnConfig(Akka.Configuration.Config config) => _config = config;
+
+    public static FfnConfig Load(string? userFile)
+    {
+        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream("ffn.conf")
+            ?? throw new InvalidOperationException("embedded ffn.conf is missing from the build");
+        using var r = new StreamReader(s);
+        var defaults = ConfigurationFactory.ParseString(r.ReadToEnd());
+        if (userFile is null) return new FfnConfig(defaults);
+        if (!File.Exists(userFile)) throw new UsageException($"--config {userFile}: no such file");
+        Akka.Configuration.Config user;
+        try
+        {
+            user = ConfigurationFactory.ParseString(File.ReadAllText(userFile));
+        }
+        catch (Exception e) when (e is not UsageException)
+        {
+            throw new UsageException($"--config {userFile}: not valid HOCON: {e.Message.Split('\n')[0]}");
+        }
+        return new FfnConfig(user.WithFallback(defaults));
+    }
+
+    public bool Has(string key) => _config.HasPath(key);
+
+    public T Get<T>(string key)
+    {
+        if (!_config.HasPath(key)) throw new InvalidOperationException($"configuration key {key} is missing from ffn.conf");
+        try
+        {
+            object value = typeof(T) switch
+            {
+                var t when t == typeof(string) => _config.GetString(key),
+                var t when t == typeof(int) => _config.GetInt(key),
+                var t when t == typeof(long) => _config.GetLong(key),
+                var t when t == typeof(double) => _config.GetDouble(key),
+                var t when t == typeof(bool) => _config.GetBoolean(key),
+                _ => throw new NotSupportedException($"config values of type {typeof(T).Name}"),
+            };
+            return (T)value;
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or ConfigurationException)
+        {
+            throw new UsageException($"config key {key}: cannot read a {typeof(T).Name} ({e.Message})");
+        }
+    }
+}

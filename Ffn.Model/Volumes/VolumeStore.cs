@@ -1,0 +1,49 @@
+using Ffn.Model.Geometry;
+using Ffn.Model.Volumes.Hdf5;
+using Ffn.Model.Volumes.Npy;
+using Ffn.Model.Volumes.Tiff;
+
+namespace Ffn.Model.Volumes;
+
+/// <summary>Opens any supported volume spec for reading; the one entry point commands use.</summary>
+public static class VolumeStore
+{
+    public static IVolumeReader OpenRead(VolumeSpec spec)
+    {
+        if (!File.Exists(spec.Path)) throw new VolumeException($"{spec.Path}: no such file");
+        return spec.Format switch
+        {
+            VolumeFormat.Hdf5 => Hdf5VolumeReader.Open(spec.Path, spec.Dataset!),
+            VolumeFormat.Npy => NpyVolumeReader.Open(spec.Path),
+            VolumeFormat.Npz => new InMemoryVolumeReader(spec.ToString(), NpzFile.Read(spec.Path, spec.Dataset!).ToVolume(spec.ToString())),
+            VolumeFormat.Tiff => TiffVolumeReader.Open(spec.Path),
+            _ => throw new VolumeException($"{spec}: unsupported format"),
+        };
+    }
+
+    public static IVolumeReader OpenRead(string spec, string? defaultDataset = null) =>
+        OpenRead(VolumeSpec.Parse(spec, defaultDataset));
+
+    public static Volume ReadAll(VolumeSpec spec)
+    {
+        using var r = OpenRead(spec);
+        return r.Read(r.Info.Box);
+    }
+}
+
+/// <summary>A volume already in memory (e.g. an .npz member, which cannot be read in parts) behind the reader interface.</summary>
+public sealed class InMemoryVolumeReader(string source, Volume volume) : IVolumeReader
+{
+    public string Source { get; } = source;
+    public VolumeInfo Info { get; } = new(volume.Shape, volume.DType);
+
+    public Volume Read(Box3 box)
+    {
+        if (!Info.Box.Contains(box)) throw new VolumeException($"{Source}: box {box} lies outside the volume {Info.Shape}");
+        var v = volume.Crop(box.Translate(volume.Offset));
+        v.Offset = box.Start;
+        return v;
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using Ffn.Host.Cli;
+
+namespace Ffn.Tests.Support;
+
+public sealed record CliResult(int ExitCode, string Out, string Err)
+{
+    public string[] ErrLines => Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>Runs `ffn` in-process (fast), or as a real process where exit codes and streams must be checked end to end.</summary>
+public static class Cli
+{
+    public static CliResult Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = FfnCli.Run(args, o, e);
+        return new CliResult(code, o.ToString(), e.ToString());
+    }
+
+    public static CliResult RunProcess(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "ffn.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException("ffn did not finish"); }
+        return new CliResult(p.ExitCode, so.Result, se.Result);
+    }
+}
