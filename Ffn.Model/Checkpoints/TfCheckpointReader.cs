@@ -182,7 +182,7 @@ public sealed class TfCheckpointReader
         {
             case 0: ReadVarint(b, ref p, source); break;
             case 1: p += 8; break;
-            case 2: p += (int)ReadVarint(b, ref p, source); break;
+            case 2: { int len = (int)ReadVarint(b, ref p, source); p += len; break; }
             case 5: p += 4; break;
             default: throw new CheckpointException($"{source}: malformed protobuf (wire type {wire})");
         }

@@ -1,0 +1,199 @@
+using System.Collections;
+using Ffn.Model.Network;
+using Ffn.Model.Volumes;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Ffn.Model.Checkpoints;
+
+/// <summary>
+/// Loads networks from our checkpoints, FFN-PyTorch's .pkl state_dicts and Google's TensorFlow checkpoints, and
+/// saves ours as PyTorch-compatible state_dicts (Python's torch.load reads them) plus a JSON sidecar.
+/// </summary>
+public static class ModelCheckpoint
+{
+    public static CheckpointFormat Detect(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            var idx = Directory.GetFiles(path, "*.index");
+            if (idx.Length == 1) return CheckpointFormat.TensorFlow;
+            throw new CheckpointException(idx.Length == 0
+                ? $"{path}: a directory without a TensorFlow checkpoint (.index); name the checkpoint file"
+                : $"{path}: several TensorFlow checkpoints; name one prefix");
+        }
+        if (TfCheckpointReader.IsCheckpoint(path)) return CheckpointFormat.TensorFlow;
+        if (!File.Exists(path)) throw new CheckpointException($"{path}: no such checkpoint");
+        Span<byte> head = stackalloc byte[4];
+        using (var fs = File.OpenRead(path))
+            if (fs.Read(head) < 4)
+                throw new CheckpointException($"{path}: truncated checkpoint ({fs.Length} bytes)");
+        if (head[0] == (byte)'P' && head[1] == (byte)'K') return CheckpointFormat.PyTorch;
+        if (head[0] == 0x80)
+            throw new CheckpointException($"{path}: a legacy (pre-1.6) torch.save file; re-save it in Python with torch.save(state_dict, path)");
+        throw new CheckpointException($"{path}: unknown checkpoint format (expected a PyTorch .pkl/.pt state_dict or a TensorFlow checkpoint with .index/.data files)");
+    }
+
+    /// <summary>
+    /// Loads a network on the CPU. The config comes from <paramref name="config"/>, else the sidecar, else what the
+    /// weights imply (depth, features, layout) plus the published FIB-25 defaults.
+    /// </summary>
+    public static ConvStack3D Load(string path, ModelConfig? config = null)
+    {
+        if (Directory.Exists(path)) path = Directory.GetFiles(path, "*.index")[0];
+        var format = Detect(path);
+        return format == CheckpointFormat.TensorFlow ? LoadTensorFlow(path, config) : LoadPyTorch(path, config);
+    }
+
+    private static ConvStack3D LoadPyTorch(string path, ModelConfig? config)
+    {
+        Hashtable table;
+        try
+        {
+            table = PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            throw new CheckpointException($"{path}: truncated or corrupt PyTorch checkpoint ({e.GetType().Name}: {e.Message.Split('\n')[0]})", e);
+        }
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry kv in table)
+            if (kv.Value is Tensor t) tensors[(string)kv.Key] = t;
+        try
+        {
+            config ??= ModelConfig.TryLoadSidecar(path);
+            Dictionary<string, Tensor> ours;
+            if (CheckpointNames.LooksLikeFfnPyTorch(tensors.Keys))
+            {
+                int depth = config?.Depth ?? CheckpointNames.FfnPyTorchDepth(tensors.Keys);
+                ours = Rename(tensors, k => CheckpointNames.FromFfnPyTorch(k, depth), path);
+                config ??= Infer(NetworkVariant.FfnPyTorch, ours, path);
+            }
+            else if (CheckpointNames.LooksLikeOurs(tensors.Keys))
+            {
+                ours = tensors;
+                config ??= Infer(NetworkVariant.Google, ours, path);
+            }
+            else
+            {
+                throw new CheckpointException($"{path}: not an FFN state_dict (no conv0_a.weight or net.0.weight among {tensors.Count} tensors)");
+            }
+            return Build(config, ours, path);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    private static ConvStack3D LoadTensorFlow(string path, ModelConfig? config)
+    {
+        var ckpt = TfCheckpointReader.Open(path);
+        var layers = ckpt.Entries.Select(e => e.Name)
+            .Where(n => n.StartsWith("seed_update/", StringComparison.Ordinal) && n.EndsWith("/weights", StringComparison.Ordinal))
+            .Select(n => n["seed_update/".Length..^"/weights".Length]).ToList();
+        if (!layers.Contains("conv0_a"))
+            throw new CheckpointException($"{path}: not an FFN convstack_3d checkpoint (no seed_update/conv0_a/weights)");
+        long step = ckpt.Contains("global_step") ? ckpt.ReadInt64Scalar("global_step") : 0;
+        var tensors = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var layer in layers)
+            {
+                var w = ckpt[$"seed_update/{layer}/weights"];
+                if (w.Shape.Length != 5)
+                    throw new CheckpointException($"{path}: seed_update/{layer}/weights has shape [{string.Join(",", w.Shape)}], expected 5 dims [kz,ky,kx,in,out]");
+                using (var raw = torch.tensor(ckpt.ReadFloat(w.Name), w.Shape))
+                    tensors[$"{layer}.weight"] = raw.permute(4, 3, 0, 1, 2).contiguous(); // [kz,ky,kx,in,out] -> [out,in,kz,ky,kx]
+                var b = ckpt[$"seed_update/{layer}/biases"];
+                tensors[$"{layer}.bias"] = torch.tensor(ckpt.ReadFloat(b.Name), b.Shape);
+            }
+            config ??= Infer(NetworkVariant.Google, tensors, path) with { TrainingStep = step };
+            return Build(config, tensors, path);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    private static ModelConfig Infer(NetworkVariant variant, Dictionary<string, Tensor> ours, string path)
+    {
+        if (!ours.TryGetValue("conv0_a.weight", out var w0) || w0.shape.Length != 5)
+            throw new CheckpointException($"{path}: conv0_a.weight missing or not 5-dimensional");
+        int depth = CheckpointNames.GoogleDepth(ours.Keys.Select(k => k[..k.LastIndexOf('.')]));
+        return new ModelConfig
+        {
+            Architecture = variant,
+            Depth = depth,
+            Features = (int)w0.shape[0],
+            Source = Path.GetFullPath(path),
+        };
+    }
+
+    private static Dictionary<string, Tensor> Rename(Dictionary<string, Tensor> src, Func<string, string?> map, string path)
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (k, t) in src)
+        {
+            var n = map(k) ?? throw new CheckpointException($"{path}: unexpected tensor '{k}' for this architecture");
+            result[n] = t;
+        }
+        return result;
+    }
+
+    /// <summary>Builds the network and copies the weights in, checking every name and shape first.</summary>
+    private static ConvStack3D Build(ModelConfig config, Dictionary<string, Tensor> weights, string path)
+    {
+        var model = new ConvStack3D(config);
+        try
+        {
+            var expected = model.state_dict();
+            var arch = $"{config.Architecture.Name()} depth {config.Depth} features {config.Features}";
+            var missing = expected.Keys.Where(k => !weights.ContainsKey(k)).ToList();
+            if (missing.Count > 0)
+                throw new CheckpointException($"{path}: missing {missing.Count} tensors for {arch} (first: {missing[0]})");
+            var extra = weights.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+            if (extra.Count > 0)
+                throw new CheckpointException($"{path}: {extra.Count} tensors that {arch} does not have (first: {extra[0]})");
+            foreach (var (k, p) in expected)
+            {
+                var t = weights[k];
+                if (!t.shape.SequenceEqual(p.shape))
+                    throw new CheckpointException($"{path}: tensor {k} has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", p.shape)}] for {arch}");
+                if (t.dtype != ScalarType.Float32)
+                    throw new CheckpointException($"{path}: tensor {k} is {t.dtype}, expected float32");
+            }
+            using (no_grad())
+                foreach (var (k, p) in expected) p.copy_(weights[k]);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Saves the weights as a PyTorch state_dict (keys as the Python module of the same layout names them) and the
+    /// config as the JSON sidecar; both written atomically, the sidecar last.
+    /// </summary>
+    public static void Save(ConvStack3D model, string path, ModelConfig? config = null)
+    {
+        config ??= model.Config;
+        var dict = new Dictionary<string, Tensor>();
+        foreach (var (k, p) in model.state_dict())
+            dict[CheckpointNames.KeyFor(config.Architecture, k, config.Depth)] = p.detach().cpu();
+        try
+        {
+            AtomicFile.Write(path, s => PyTorchPickler.PickleStateDict(s, dict, leaveOpen: true));
+        }
+        finally
+        {
+            foreach (var t in dict.Values) t.Dispose();
+        }
+        AtomicFile.WriteAllText(ModelConfig.SidecarPath(path), config.ToJson());
+    }
+}
