@@ -92,6 +92,7 @@ public static class FfnCli
         root.Options.Add(new Option<string>("--config") { Description = "HOCON file overriding hocon/ffn.conf defaults", Recursive = true });
         root.Subcommands.Add(SynthCommand.Create(ctx));
         root.Subcommands.Add(StatsCommand.Create(ctx));
+        root.Subcommands.Add(ModelCommand.Create(ctx));
         return root;
     }
 }

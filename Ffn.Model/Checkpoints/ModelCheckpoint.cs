@@ -68,7 +68,9 @@ public static class ModelCheckpoint
             {
                 int depth = config?.Depth ?? CheckpointNames.FfnPyTorchDepth(tensors.Keys);
                 ours = Rename(tensors, k => CheckpointNames.FromFfnPyTorch(k, depth), path);
-                config ??= Infer(NetworkVariant.FfnPyTorch, ours, path);
+                // FFN-PyTorch names checkpoints <coordinate index>_<step>.pkl.
+                var m = System.Text.RegularExpressions.Regex.Match(Path.GetFileNameWithoutExtension(path), @"^[0-9]+_([0-9]+)$");
+                config ??= Infer(NetworkVariant.FfnPyTorch, ours, path) with { TrainingStep = m.Success ? long.Parse(m.Groups[1].Value) : 0 };
             }
             else if (CheckpointNames.LooksLikeOurs(tensors.Keys))
             {

@@ -10,7 +10,7 @@ namespace Ffn.Model.Network;
 /// </summary>
 public sealed record ModelConfig
 {
-    [JsonConverter(typeof(JsonStringEnumConverter<NetworkVariant>))]
+    [JsonConverter(typeof(NetworkVariantJsonConverter))]
     public NetworkVariant Architecture { get; init; } = NetworkVariant.Google;
 
     /// <summary>Google's depth: conv0 plus depth-1 residual modules.</summary>

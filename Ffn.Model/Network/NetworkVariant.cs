@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Ffn.Model.Network;
 
 /// <summary>
@@ -37,4 +40,23 @@ public static class NetworkVariants
 
     /// <summary>ReLU between the two convs of a residual module (Google) or not (FFN-PyTorch).</summary>
     public static bool ReluInsideResidual(this NetworkVariant v) => v == NetworkVariant.Google;
+}
+
+/// <summary>Writes the architecture by its checkpoint-world name (convstack_3d, ffnpy_basic).</summary>
+public sealed class NetworkVariantJsonConverter : JsonConverter<NetworkVariant>
+{
+    public override NetworkVariant Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        try
+        {
+            return NetworkVariants.Parse(reader.GetString() ?? "");
+        }
+        catch (InputException e)
+        {
+            throw new JsonException(e.Message);
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, NetworkVariant value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Name());
 }

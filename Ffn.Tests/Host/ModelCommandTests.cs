@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Ffn.Model.Volumes.Npy;
+using Ffn.Tests.Model.Checkpoints;
+using Ffn.Tests.Support;
+
+namespace Ffn.Tests.Host;
+
+public class ModelCommandTests
+{
+    [Fact]
+    public void ImportInfoAndForwardWorkFromTheCommandLine()
+    {
+        using var tmp = new TempDir();
+        var imp = Cli.Run("model", "import", CheckpointImportTests.GoogleCkpt, "--out", tmp.Path, "--name", "fib25");
+        Assert.True(imp.ExitCode == 0, imp.Err);
+        var ckpt = tmp.File("fib25.pkl");
+        Assert.True(File.Exists(ckpt) && File.Exists(tmp.File("fib25.json")));
+
+        var info = Cli.Run("model", "info", ckpt, "--json");
+        Assert.True(info.ExitCode == 0, info.Err);
+        var root = JsonDocument.Parse(info.Out).RootElement;
+        Assert.Equal("convstack_3d", root.GetProperty("architecture").GetString());
+        Assert.Equal(638433, root.GetProperty("parameters").GetInt64());
+        Assert.Equal(27465036, root.GetProperty("training_step").GetInt64());
+        Assert.True(root.GetProperty("has_sidecar").GetBoolean());
+
+        var input = TestData.SharedFile("testvectors", "forward_input_1x2x33x33x33.npy");
+        var fwd = Cli.Run("model", "forward", ckpt, "--input", input, "--output", tmp.File("y.npy"), "--threads", "2");
+        Assert.True(fwd.ExitCode == 0, fwd.Err);
+        var expected = NpyFile.Read(TestData.SharedFile("testvectors", "forward_expected_google_fib25.npy"));
+        var (max, _) = CheckpointImportTests.Compare(NpyFile.Read(tmp.File("y.npy")).Get<float>(), expected.Get<float>());
+        Assert.True(max <= 1e-3f, $"max abs error {max}");
+
+        var pyImp = Cli.Run("model", "import", CheckpointImportTests.FfnPyCkpt, "--out", tmp.Path);
+        Assert.True(pyImp.ExitCode == 0, pyImp.Err);
+        var pyInfo = JsonDocument.Parse(Cli.Run("model", "info", tmp.File("9409951_5200000.pkl"), "--json").Out).RootElement;
+        Assert.Equal("ffnpy_basic", pyInfo.GetProperty("architecture").GetString());
+        Assert.Equal(5200000, pyInfo.GetProperty("training_step").GetInt64());
+    }
+
+    [Fact]
+    public void BadModelInputsExitTwoWithOneLine()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("junk.pkl"), "junk");
+        NpyFile.Write(tmp.File("rank3.npy"), NdArray.Create(new float[8], 2, 2, 2));
+        NpyFile.Write(tmp.File("ch3.npy"), NdArray.Create(new float[3 * 8], 1, 3, 2, 2, 2));
+        NpyFile.Write(tmp.File("f8.npy"), NdArray.Create(new double[2 * 8], 1, 2, 2, 2, 2));
+        var g = CheckpointImportTests.FfnPyCkpt;
+        var cases = new (string[] Args, string Expect)[]
+        {
+            (["model", "info", tmp.File("junk.pkl")], "junk.pkl"),
+            (["model", "info", tmp.File("missing.pkl")], "missing.pkl"),
+            (["model", "forward", g, "--input", tmp.File("rank3.npy"), "--output", tmp.File("o.npy")], "rank3.npy"),
+            (["model", "forward", g, "--input", tmp.File("ch3.npy"), "--output", tmp.File("o.npy")], "2 channels"),
+            (["model", "forward", g, "--input", tmp.File("f8.npy"), "--output", tmp.File("o.npy")], "float32"),
+            (["model", "forward", g, "--input", tmp.File("ch3.npy"), "--output", tmp.File("o.npy"), "--device", "cuda:7"], "--device"),
+            (["model", "import", g, "--out", tmp.File("nodir")], "nodir"),
+            (["model", "import", g, "--out", tmp.Path, "--fov-size", "32,33,33"], "odd"),
+        };
+        foreach (var (args, expect) in cases)
+        {
+            var r = Cli.Run(args);
+            Assert.True(r.ExitCode == 2, $"{string.Join(' ', args)} -> {r.ExitCode}: {r.Err}");
+            Assert.Single(r.ErrLines);
+            Assert.Contains(expect, r.Err);
+        }
+        Assert.False(File.Exists(tmp.File("o.npy")));
+    }
+}

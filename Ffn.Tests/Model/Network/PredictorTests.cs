@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Ffn.Model;
+using Ffn.Model.Geometry;
+using Ffn.Model.Network;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ffn.Tests.Model.Network;
+
+public class PredictorTests
+{
+    [Fact]
+    public void FiveHundredForwardsLeakNoTensorsAndNoMemory()
+    {
+        // Runs on its own thread: TorchSharp's live-tensor statistics are per thread.
+        long liveBefore = 0, liveAfter = 0, rssWarm = 0, rssEnd = 0;
+        var t = new Thread(() =>
+        {
+            var model = new ConvStack3D(new ModelConfig { Depth = 3, Features = 8, FovSize = new Vec3i(17, 17, 17) });
+            using var p = new Predictor(model, CPU);
+            var x = new float[2 * 17 * 17 * 17];
+            long[] shape = [1, 2, 17, 17, 17];
+            for (int i = 0; i < 20; i++) p.Forward(x, shape);
+            GC.Collect();
+            rssWarm = Process.GetCurrentProcess().WorkingSet64;
+            liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            for (int i = 0; i < 500; i++) p.Forward(x, shape);
+            liveAfter = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            GC.Collect();
+            rssEnd = Process.GetCurrentProcess().WorkingSet64;
+        });
+        t.Start();
+        t.Join();
+        Assert.Equal(liveBefore, liveAfter);
+        Assert.True(rssEnd - rssWarm < 64L << 20, $"working set grew by {(rssEnd - rssWarm) >> 20} MiB over 500 forwards");
+    }
+
+    [Fact]
+    public void RejectsInputsOfTheWrongShape()
+    {
+        using var p = new Predictor(new ConvStack3D(new ModelConfig { Depth = 2, Features = 4 }), CPU);
+        Assert.Throws<InputException>(() => p.Forward(new float[3 * 5 * 5 * 5], [1, 3, 5, 5, 5]));
+        Assert.Throws<InputException>(() => p.Forward(new float[2 * 25], [2, 5, 5]));
+    }
+
+    [Fact]
+    public void DeviceParsingAcceptsCpuAndExplainsMissingCuda()
+    {
+        Assert.Equal(DeviceType.CPU, TorchRuntime.ParseDevice("cpu").type);
+        Assert.Throws<InputException>(() => TorchRuntime.ParseDevice("tpu"));
+        if (!cuda.is_available())
+            Assert.Contains("CUDA is not available", Assert.Throws<InputException>(() => TorchRuntime.ParseDevice("cuda:0")).Message);
+    }
+
+    [Fact]
+    public void FlopCountMatchesTheFib25Network()
+    {
+        // 23 convs 32->32 3x3x3 and one 2->32 on 33^3 voxels, 2 FLOPs per multiply-add (+ bias): ~45.8 GFLOP.
+        var c = new ModelConfig();
+        double expected = 35937.0 * 32 * (2 * 2 * 27 + 1) + 23 * 35937.0 * 32 * (2 * 32 * 27 + 1) + 35937.0 * (2 * 32 + 1);
+        Assert.Equal(expected, ConvStack3D.FlopsPerFov(c));
+        Assert.InRange(ConvStack3D.FlopsPerFov(c) / 1e9, 45, 47);
+        using var m = new ConvStack3D(c);
+        Assert.Equal(2 * 32 * 27 + 32 + 23 * (32 * 32 * 27 + 32) + 33, m.ParameterCount);
+    }
+}
