@@ -93,6 +93,7 @@ public static class FfnCli
         root.Subcommands.Add(SynthCommand.Create(ctx));
         root.Subcommands.Add(StatsCommand.Create(ctx));
         root.Subcommands.Add(ModelCommand.Create(ctx));
+        root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }
 }

@@ -39,6 +39,25 @@ public class ModelCommandTests
     }
 
     [Fact]
+    public void BenchForwardTimesOursAndPythonOnASmallNetwork()
+    {
+        using var tmp = new TempDir();
+        var cfg = new Ffn.Model.Network.ModelConfig { Depth = 2, Features = 4, FovSize = new Ffn.Model.Geometry.Vec3i(9, 9, 9) };
+        Ffn.Model.Checkpoints.ModelCheckpoint.Save(new Ffn.Model.Network.ConvStack3D(cfg), tmp.File("small.pkl"));
+        var r = Cli.Run("bench", "forward", "--model", tmp.File("small.pkl"), "--batch", "1,2", "--rounds", "1", "--per-round", "2");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var rows = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => char.IsDigit(l.TrimStart()[0])).ToList();
+        Assert.Equal(2, rows.Count);
+        foreach (var row in rows)
+        {
+            var cols = row.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(6, cols.Length); // batch, ours ms, GFLOP/s, python no_grad, python autograd, ratio
+            Assert.All(cols, c => Assert.True(c > 0));
+        }
+        Assert.Equal(2, Cli.Run("bench", "forward", "--batch", "0").ExitCode);
+    }
+
+    [Fact]
     public void BadModelInputsExitTwoWithOneLine()
     {
         using var tmp = new TempDir();

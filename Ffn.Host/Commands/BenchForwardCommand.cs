@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Ffn.Host.Cli;
+using Ffn.Model.Checkpoints;
+using Ffn.Model.Network;
+
+namespace Ffn.Host.Commands;
+
+/// <summary>
+/// `ffn bench forward`: median milliseconds per FoV step and GFLOP/s of the network at several batch sizes, with
+/// Python PyTorch timed in the same run (interleaved rounds) when /usr/bin/python3 has torch.
+/// </summary>
+public static class BenchForwardCommand
+{
+    private const string PythonWorker = """
+import sys, time, torch, torch.nn as nn
+depth, feat, fz, fy, fx, threads = (int(a) for a in sys.argv[1:7])
+if threads > 0: torch.set_num_threads(threads)
+class Net(nn.Module):  # Google's convstack_3d layout
+    def __init__(self):
+        super().__init__()
+        c = lambda i, o, k=3: nn.Conv3d(i, o, k, padding=k // 2)
+        self.first = nn.ModuleList([c(2, feat), c(feat, feat)])
+        self.res = nn.ModuleList([nn.ModuleList([c(feat, feat), c(feat, feat)]) for _ in range(depth - 1)])
+        self.lom = c(feat, 1, 1)
+    def forward(self, x):
+        x = self.first[1](torch.relu(self.first[0](x)))
+        for a, b in self.res:
+            x = x + b(torch.relu(a(torch.relu(x))))
+        return self.lom(torch.relu(x))
+net = Net().eval()
+print('ready', torch.__version__, torch.get_num_threads(), flush=True)
+for line in sys.stdin:
+    batch, count, grad = (int(a) for a in line.split())
+    x = torch.randn(batch, 2, fz, fy, fx)
+    out = []
+    for _ in range(count):
+        t = time.perf_counter()
+        if grad:
+            y = net(x)
+        else:
+            with torch.no_grad():
+                y = net(x)
+        float(y[0, 0, 0, 0, 0])
+        out.append((time.perf_counter() - t) * 1000)
+    print(' '.join(f'{v:.3f}' for v in out), flush=True)
+""";
+
+    public static Command Create(CommandContext ctx)
+    {
+        var model = new Option<string?>("--model") { Description = "Checkpoint to time (default: the FIB-25 architecture, depth 12, 32 features, 33^3 FoV)" };
+        var batches = Flags.Make<string>(ctx, "bench", "--batch", "Batch sizes, comma-separated");
+        var threads = Flags.Make<int>(ctx, "bench", "--threads", "libtorch CPU threads for both implementations (0 = default)");
+        var rounds = Flags.Make<int>(ctx, "bench", "--rounds", "Interleaved rounds per batch size");
+        var perRound = Flags.Make<int>(ctx, "bench", "--per-round", "Forwards per round and implementation");
+        var python = Flags.Make<bool>(ctx, "bench", "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
+        var bf16 = new Option<bool>("--bfloat16") { Description = "Also time our forward in bfloat16" };
+        var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
+        var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, threads, rounds, perRound, python, bf16, device };
+        cmd.SetAction(r =>
+        {
+            var bs = (r.GetValue(batches) ?? "1").Split(',', StringSplitOptions.TrimEntries).Select(b =>
+                int.TryParse(b, out var v) && v > 0 ? v : throw new UsageException($"--batch: '{b}' is not a positive integer")).ToArray();
+            int nThreads = r.GetValue(threads), nRounds = Math.Max(1, r.GetValue(rounds)), n = Math.Max(1, r.GetValue(perRound));
+            TorchRuntime.SetThreads(nThreads);
+            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var path = r.GetValue(model);
+            var net = path is null ? new ConvStack3D(new ModelConfig()) : ModelCheckpoint.Load(path);
+            var cfg = net.Config;
+            double flops = ConvStack3D.FlopsPerFov(cfg);
+            var ci = CultureInfo.InvariantCulture;
+            ctx.Out.WriteLine(string.Create(ci, $"network: {cfg.Architecture.Name()} depth {cfg.Depth}, {cfg.Features} features, FoV {cfg.FovSize}: {flops / 1e9:F2} GFLOP per FoV step; device {dev}, threads {(nThreads > 0 ? nThreads : TorchSharp.torch.get_num_threads())}"));
+
+            using var timer = new ForwardTimer(net, dev);
+            using var py = r.GetValue(python) ? PythonTimer.TryStart(cfg, nThreads, ctx.Err) : null;
+            ForwardTimer? bfTimer = r.GetValue(bf16) ? new ForwardTimer(new ConvStack3D(cfg), dev, bfloat16: true) : null;
+            ctx.Out.WriteLine("batch  ours ms/FoV  GFLOP/s" + (py != null ? "   python ms/FoV (no_grad)  (autograd)  ours/python" : "") + (bfTimer != null ? "  ours bf16 ms/FoV" : ""));
+            foreach (int b in bs)
+            {
+                timer.Time(b, 1); // warm-up: first call allocates and picks kernels
+                py?.Time(b, 1, grad: false);
+                var ours = new List<double>();
+                var pyNoGrad = new List<double>();
+                var pyGrad = new List<double>();
+                var bf = new List<double>();
+                for (int round = 0; round < nRounds; round++)
+                {
+                    ours.AddRange(timer.Time(b, n).Select(t => t / b));
+                    if (py != null)
+                    {
+                        pyNoGrad.AddRange(py.Time(b, n, grad: false).Select(t => t / b));
+                        pyGrad.AddRange(py.Time(b, n, grad: true).Select(t => t / b));
+                    }
+                    if (bfTimer != null) bf.AddRange(bfTimer.Time(b, 1).Select(t => t / b));
+                    ctx.Err.WriteLine($"bench forward: batch {b}, round {round + 1}/{nRounds}");
+                }
+                double m = Median(ours);
+                var line = string.Create(ci, $"{b,5}  {m,11:F1}  {flops / (m / 1000) / 1e9,7:G3}");
+                if (py != null)
+                {
+                    double p = Median(pyNoGrad);
+                    line += string.Create(ci, $"   {p,23:F1}  {Median(pyGrad),10:F1}  {m / p,11:F2}");
+                }
+                if (bfTimer != null) line += string.Create(ci, $"  {Median(bf),16:F1}");
+                ctx.Out.WriteLine(line);
+            }
+            bfTimer?.Dispose();
+            return FfnCli.Ok;
+        });
+        return cmd;
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>A long-lived Python process with the same network, timed on request so runs can interleave.</summary>
+    private sealed class PythonTimer : IDisposable
+    {
+        private readonly Process _p;
+
+        private PythonTimer(Process p) => _p = p;
+
+        public static PythonTimer? TryStart(ModelConfig c, int threads, TextWriter err)
+        {
+            const string python = "/usr/bin/python3";
+            if (!File.Exists(python)) { err.WriteLine("bench forward: /usr/bin/python3 not found; timing ours only"); return null; }
+            var psi = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var script = Path.Combine(Path.GetTempPath(), $"ffn-bench-forward-{Environment.ProcessId}.py");
+            File.WriteAllText(script, PythonWorker);
+            psi.ArgumentList.Add(script);
+            foreach (var a in new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads })
+                psi.ArgumentList.Add(a.ToString(CultureInfo.InvariantCulture));
+            var p = Process.Start(psi)!;
+            var ready = p.StandardOutput.ReadLine();
+            File.Delete(script);
+            if (ready is null || !ready.StartsWith("ready", StringComparison.Ordinal))
+            {
+                err.WriteLine($"bench forward: Python PyTorch unavailable ({p.StandardError.ReadToEnd().Trim().Split('\n')[^1]}); timing ours only");
+                p.Dispose();
+                return null;
+            }
+            err.WriteLine($"bench forward: Python {ready}");
+            return new PythonTimer(p);
+        }
+
+        public double[] Time(int batch, int count, bool grad)
+        {
+            _p.StandardInput.WriteLine($"{batch} {count} {(grad ? 1 : 0)}");
+            _p.StandardInput.Flush();
+            var line = _p.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the Python timer exited: " + _p.StandardError.ReadToEnd());
+            return line.Split(' ').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                _p.StandardInput.Close();
+                if (!_p.WaitForExit(5000)) _p.Kill();
+            }
+            finally
+            {
+                _p.Dispose();
+            }
+        }
+    }
+}
