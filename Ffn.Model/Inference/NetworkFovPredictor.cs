@@ -1,0 +1,42 @@
+using Ffn.Model.Geometry;
+using Ffn.Model.Network;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ffn.Model.Inference;
+
+/// <summary>Runs the network for one FoV: eval mode, no autograd, all intermediates disposed within the call.</summary>
+public sealed class NetworkFovPredictor : IFovPredictor, IDisposable
+{
+    private readonly ConvStack3D _model;
+    private readonly Device _device;
+    private readonly float[] _input;
+
+    public NetworkFovPredictor(ConvStack3D model, Device device)
+    {
+        _model = model;
+        _device = device;
+        _model.to(device);
+        _model.eval();
+        FovSize = model.Config.FovSize;
+        _input = new float[2 * FovSize.Product];
+    }
+
+    public Vec3i FovSize { get; }
+
+    public void Predict(ReadOnlySpan<float> image, ReadOnlySpan<float> seed, Span<float> logits)
+    {
+        int n = (int)FovSize.Product;
+        image.CopyTo(_input.AsSpan(0, n));
+        seed.CopyTo(_input.AsSpan(n, n));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = tensor(_input, [1, 2, FovSize.Z, FovSize.Y, FovSize.X]).to(_device);
+        var update = _model.forward(x).cpu();
+        update.data<float>().ToArray().AsSpan().CopyTo(logits);
+        // Google's graph returns seed + update in float32.
+        for (int i = 0; i < n; i++) logits[i] += seed[i];
+    }
+
+    public void Dispose() => _model.Dispose();
+}

@@ -1,0 +1,22 @@
+using Ffn.Model.Geometry;
+
+namespace Ffn.Model.Inference.SeedPolicies;
+
+/// <summary>Seeds from a given list (e.g. a saved candidate list, or points a user picked), in that order.</summary>
+public sealed class ListSeedPolicy(IReadOnlyList<Vec3i> seeds) : ISeedPolicy
+{
+    public IReadOnlyList<Vec3i> Candidates { get; } = seeds;
+
+    public int Position { get; set; }
+
+    public bool TryNext(out Vec3i seed)
+    {
+        if (Position < Candidates.Count)
+        {
+            seed = Candidates[Position++];
+            return true;
+        }
+        seed = default;
+        return false;
+    }
+}
