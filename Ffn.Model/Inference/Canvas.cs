@@ -23,6 +23,7 @@ public sealed class Canvas
     private readonly float[] _fovImage, _fovSeed, _fovOld, _fovLogits;
     private readonly Stopwatch _predictClock = new();
     private Vec3i _minPos, _maxPos;
+    private CancellationToken _cancel;
     private Box3 _dirty; // region of _seed written since the last clear
     private int _maxId;
 
@@ -172,6 +173,7 @@ public sealed class Canvas
         int iters = 0;
         while (_movement.TryNext(p => IsValidPos(p), out var pos))
         {
+            _cancel.ThrowIfCancellationRequested();
             if (!(_seed[Index(start)] >= _moveLogit))
             {
                 Counters.Increment(Counters.SeedGotTooWeak);
@@ -192,6 +194,7 @@ public sealed class Canvas
     public void SegmentAll(ISeedPolicy seeds, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
+        _cancel = cancel;
         var mbd = _options.MinBoundaryDist;
         while (true)
         {
@@ -264,9 +267,10 @@ public sealed class Canvas
     }
 
     /// <summary>Restores a state saved between objects (see <see cref="BetweenObjects"/>).</summary>
-    public void Restore(Volume<int> segmentation, Counters counters, IEnumerable<SeedAttempt> attempts)
+    public void Restore(Volume<int> segmentation, Counters counters, IEnumerable<SeedAttempt> attempts, Volume<byte>? probability = null)
     {
         segmentation.Data.CopyTo(Segmentation.Data, 0);
+        if (Probability != null && probability != null) probability.Data.CopyTo(Probability.Data, 0);
         Counters.Add(counters);
         foreach (var a in attempts)
         {
