@@ -92,6 +92,9 @@ public static class FfnCli
         root.Options.Add(new Option<string>("--config") { Description = "HOCON file overriding hocon/ffn.conf defaults", Recursive = true });
         root.Subcommands.Add(SynthCommand.Create(ctx));
         root.Subcommands.Add(StatsCommand.Create(ctx));
+        root.Subcommands.Add(PartitionCommand.Create(ctx));
+        root.Subcommands.Add(BuildCoordinatesCommand.Create(ctx));
+        root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }
 }
