@@ -71,7 +71,7 @@ public static class PartitionCommand
             using var maskReader = maskSpec is null ? null : VolumeStore.OpenRead(maskSpec);
             var boxes = Partitioner.AdjustBoundingBoxes(Partitioner.ReadBoundingBoxes(labels), options.LomRadius);
             var result = Partitioner.Compute(labels, options, maskReader, ctx.Progress, ct);
-            Partitioner.Write(result, outSpec.Path, outSpec.Dataset!, boxes);
+            Partitioner.Write(result, outSpec.Path, outSpec.Dataset!, boxes, progress: ctx.Progress);
 
             var ci = CultureInfo.InvariantCulture;
             if (result.ObjectsPartitioned == 0)

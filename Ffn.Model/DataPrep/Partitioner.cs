@@ -140,7 +140,7 @@ public static class Partitioner
     /// complete or not at all.
     /// </summary>
     public static void Write(PartitionResult result, string path, string dataset, IReadOnlyList<Box3> boundingBoxes,
-        Vec3i? chunks = null, int gzipLevel = 4)
+        Vec3i? chunks = null, int gzipLevel = 4, IProgress<string>? progress = null)
     {
         var shape = result.Partitions.Shape;
         var boxData = new long[boundingBoxes.Count * 6];
@@ -161,8 +161,12 @@ public static class Partitioner
         using var w = Hdf5VolumeWriter.Create(path);
         w.AddDataset(dataset, DType.UInt8, shape, chunkShape, gzipLevel, attrs);
         // Whole bands of chunks: the writer compresses and drops each chunk as soon as it is full.
+        var meter = new ProgressMeter("partition: writing", "slices", shape.Z, progress);
         foreach (var slab in Box3.FromShape(shape).Tiles(new Vec3i(chunkShape.Z, shape.Y, shape.X)))
+        {
             w.WriteBlock(dataset, result.Partitions.Crop(slab));
+            meter.Add(slab.Size.Z);
+        }
         w.Commit();
     }
 
@@ -171,11 +175,11 @@ public static class Partitioner
     private static void Exclude(byte[] output, Vec3i shape, Box3 valid, ExclusionRegion s)
     {
         // The box around the sphere, one voxel wider than needed: the float64 test below decides, as in google/ffn.
-        (int Lo, int Hi) Span(double c, int lo, int hi) =>
+        (int Lo, int Hi) Extent(double c, int lo, int hi) =>
             ((int)Math.Max(lo, Math.Floor(c - s.Radius) - 1), (int)Math.Min(hi - 1, Math.Ceiling(c + s.Radius) + 1));
-        var (z0, z1) = Span(s.Z, valid.Start.Z, valid.End.Z);
-        var (y0, y1) = Span(s.Y, valid.Start.Y, valid.End.Y);
-        var (x0, x1) = Span(s.X, valid.Start.X, valid.End.X);
+        var (z0, z1) = Extent(s.Z, valid.Start.Z, valid.End.Z);
+        var (y0, y1) = Extent(s.Y, valid.Start.Y, valid.End.Y);
+        var (x0, x1) = Extent(s.X, valid.Start.X, valid.End.X);
         for (int z = z0; z <= z1; z++)
         for (int y = y0; y <= y1; y++)
         for (int x = x0; x <= x1; x++)
