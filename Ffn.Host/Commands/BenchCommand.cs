@@ -65,7 +65,7 @@ public static class BenchCommand
             }
             catch (ArgumentException e)
             {
-                throw new UsageException($"--{(e.ParamName == nameof(PartitionOptions.MinSize) ? "min-size" : "lom-radius")}: {e.Message.Split(" (Parameter")[0]}");
+                throw PartitionCommand.OptionError(e);
             }
             int repeats = r.GetValue(repeat), googleRepeats = r.GetValue(googleRepeat);
             if (repeats < 1) throw new UsageException($"--repeat: expected at least 1, got {repeats}");

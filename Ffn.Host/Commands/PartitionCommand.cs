@@ -56,14 +56,7 @@ public static class PartitionCommand
             }
             catch (ArgumentException e)
             {
-                var flag = e.ParamName switch
-                {
-                    nameof(PartitionOptions.Thresholds) => "--thresholds",
-                    nameof(PartitionOptions.LomRadius) => "--lom-radius",
-                    nameof(PartitionOptions.MinSize) => "--min-size",
-                    _ => "--exclusion-regions",
-                };
-                throw new UsageException($"{flag}: {e.Message.Split(" (Parameter")[0]}");
+                throw OptionError(e);
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -82,6 +75,19 @@ public static class PartitionCommand
             ctx.Out.WriteLine("partition counts (value:voxels): " + string.Join(" ", result.ValueCounts.Select(c => $"{c.Value}:{c.Count}")));
             return FfnCli.Ok;
         }
+    }
+
+    /// <summary>A <see cref="PartitionOptions.Validate"/> failure as a usage error naming the flag.</summary>
+    internal static UsageException OptionError(ArgumentException e)
+    {
+        var flag = e.ParamName switch
+        {
+            nameof(PartitionOptions.Thresholds) => "--thresholds",
+            nameof(PartitionOptions.LomRadius) => "--lom-radius",
+            nameof(PartitionOptions.MinSize) => "--min-size",
+            _ => "--exclusion-regions",
+        };
+        return new UsageException($"{flag}: {e.Message.Split(" (Parameter")[0]}");
     }
 
     private static string Required(string? value, string flag, string form) =>

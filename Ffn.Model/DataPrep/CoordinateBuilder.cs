@@ -58,8 +58,8 @@ public static class CoordinateBuilder
 
         long voxels = volumes.Sum(v => v.Data.LongLength);
         var files = voxels <= uint.MaxValue
-            ? Sample<uint>(volumes, values, (int)perValue, seed, output, progress, ct)
-            : Sample<ulong>(volumes, values, (int)perValue, seed, output, progress, ct);
+            ? Sample<uint>(volumes, values, totals, (int)perValue, seed, output, progress, ct)
+            : Sample<ulong>(volumes, values, totals, (int)perValue, seed, output, progress, ct);
         return new CoordinateSummary(count, perValue, values.Select(v => (v, totals[v])).ToList(),
             sources.Select(s => s.Name).ToList(), files);
     }
@@ -107,13 +107,12 @@ public static class CoordinateBuilder
         return new Cropped(source.Name, data, region.Size, margin, counts);
     }
 
-    private static List<string> Sample<TKey>(List<Cropped> volumes, byte[] values, int perValue, ulong seed, string output,
+    private static List<string> Sample<TKey>(List<Cropped> volumes, byte[] values, long[] totals, int perValue, ulong seed, string output,
         IProgress<string>? progress, CancellationToken ct) where TKey : unmanaged, IBinaryInteger<TKey>
     {
         // keys[j * perValue ..] holds value j's samples; a key is the voxel's index over all volumes' cropped voxels.
         var keys = new TKey[(long)perValue * values.Length];
         var cursor = new long[256];
-        var present = new long[256];
         for (int j = 0; j < values.Length; j++) cursor[values[j]] = (long)j * perValue;
         long offset = 0;
         foreach (var v in volumes)
@@ -126,7 +125,6 @@ public static class CoordinateBuilder
                 if (value != Ignore) keys[cursor[value]++] = TKey.CreateTruncating(offset + i);
             }
             offset += data.LongLength;
-            for (int i = 0; i < 256; i++) present[i] += v.Counts[i];
         }
 
         var rng = new Xoshiro256(seed);
@@ -134,7 +132,7 @@ public static class CoordinateBuilder
         for (int j = 0; j < values.Length; j++)
         {
             // np.resize(permutation(v), max_count): the value's voxels in random order, repeated to length.
-            int n = (int)present[values[j]];
+            int n = (int)totals[values[j]];
             var segment = keys.AsSpan(j * perValue, perValue);
             Shuffle(segment[..n], ref rng, meter, ct);
             for (int filled = n; filled < perValue; filled += n)

@@ -126,15 +126,7 @@ with h5py.File(sys.argv[1], 'w') as f:
             (["partition", "--input-volume", bad + ":ok", "--output-volume", bad + ":p"], "--output-volume"),
             (["partition", "--input-volume", bad + ":ok", "--output-volume", tmp.File("no/dir.h5") + ":p"], "--output-volume"),
         };
-        foreach (var (args, expect) in cases)
-        {
-            var r = Cli.Run(args);
-            var what = $"{string.Join(' ', args)} -> {r.ExitCode}: {r.Err}";
-            Assert.True(r.ExitCode == 2, what);
-            // One line; System.CommandLine's own parse errors add the standard "Run '... --help'" hint.
-            Assert.True(r.ErrLines.Count(l => !l.StartsWith("Run '", StringComparison.Ordinal)) == 1, what);
-            Assert.Contains(expect, r.ErrLines[0]);
-        }
+        AssertUsageErrors(cases);
         Assert.Equal([bad], Directory.GetFiles(tmp.Path));
     }
 
@@ -210,6 +202,13 @@ with h5py.File(sys.argv[1], 'w') as f:
             (["build-coordinates", "--partition-volumes", $"a:{h5}:ok", "--coordinate-output", tmp.File("c.txt")], "--coordinate-output"),
             (["build-coordinates", "--partition-volumes", $"a:{h5}:ok", "--coordinate-output", tmp.File("no/c.npy")], "no/c.npy"),
         };
+        AssertUsageErrors(cases);
+        Assert.Equal([h5], Directory.GetFiles(tmp.Path));
+    }
+
+    /// <summary>Each case exits 2 with one error line that contains the expected text (a file or flag name).</summary>
+    private static void AssertUsageErrors((string[] Args, string Expect)[] cases)
+    {
         foreach (var (args, expect) in cases)
         {
             var r = Cli.Run(args);
@@ -219,7 +218,6 @@ with h5py.File(sys.argv[1], 'w') as f:
             Assert.True(r.ErrLines.Count(l => !l.StartsWith("Run '", StringComparison.Ordinal)) == 1, what);
             Assert.Contains(expect, r.ErrLines[0]);
         }
-        Assert.Equal([h5], Directory.GetFiles(tmp.Path));
     }
 
     /// <summary>The command, then <paramref name="more"/> flag/value pairs, then the defaults they do not give.</summary>
