@@ -93,6 +93,8 @@ public static class FfnCli
         root.Subcommands.Add(SynthCommand.Create(ctx));
         root.Subcommands.Add(StatsCommand.Create(ctx));
         root.Subcommands.Add(ModelCommand.Create(ctx));
+        root.Subcommands.Add(PartitionCommand.Create(ctx));
+        root.Subcommands.Add(BuildCoordinatesCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }

@@ -50,11 +50,11 @@ for line in sys.stdin:
     public static Command Create(CommandContext ctx)
     {
         var model = new Option<string?>("--model") { Description = "Checkpoint to time (default: the FIB-25 architecture, depth 12, 32 features, 33^3 FoV)" };
-        var batches = Flags.Make<string>(ctx, "bench", "--batch", "Batch sizes, comma-separated");
-        var threads = Flags.Make<int>(ctx, "bench", "--threads", "libtorch CPU threads for both implementations (0 = default)");
-        var rounds = Flags.Make<int>(ctx, "bench", "--rounds", "Interleaved rounds per batch size");
-        var perRound = Flags.Make<int>(ctx, "bench", "--per-round", "Forwards per round and implementation");
-        var python = Flags.Make<bool>(ctx, "bench", "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
+        var batches = Flags.Make<string>(ctx, "bench.forward", "--batch", "Batch sizes, comma-separated");
+        var threads = Flags.Make<int>(ctx, "bench.forward", "--threads", "libtorch CPU threads for both implementations (0 = default)");
+        var rounds = Flags.Make<int>(ctx, "bench.forward", "--rounds", "Interleaved rounds per batch size");
+        var perRound = Flags.Make<int>(ctx, "bench.forward", "--per-round", "Forwards per round and implementation");
+        var python = Flags.Make<bool>(ctx, "bench.forward", "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
         var bf16 = new Option<bool>("--bfloat16") { Description = "Also time our forward in bfloat16" };
         var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
         var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, threads, rounds, perRound, python, bf16, device };

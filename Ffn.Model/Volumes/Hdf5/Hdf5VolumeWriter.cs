@@ -1,4 +1,5 @@
 using Ffn.Model.Geometry;
+using Ffn.Model.Volumes.Npy;
 using PureHDF;
 using PureHDF.Filters;
 using PureHDF.Selections;
@@ -82,8 +83,9 @@ public sealed class Hdf5VolumeWriter : IDisposable
     /// Declares a dataset <paramref name="name"/> (<c>raw</c> or <c>group/raw</c>) of <paramref name="shape"/>.
     /// <paramref name="chunks"/> defaults to min(shape, 64) per axis; <paramref name="gzipLevel"/> is 0 (none) to 9.
     /// Attribute values may be int, long, uint, ulong, short, ushort, byte, sbyte, float, double or bool scalars,
-    /// 1D arrays of those, string, string[] (variable-length UTF-8, h5py's str) or <see cref="Vec3i"/> (stored as
-    /// int[3] in z, y, x order); h5py reads each back with the matching NumPy dtype (int32, int64, float64, bool).
+    /// 1D arrays of those, numeric <see cref="NdArray"/>s (any shape), string, string[] (variable-length UTF-8,
+    /// h5py's str) or <see cref="Vec3i"/> (stored as int[3] in z, y, x order); h5py reads each back with the
+    /// matching NumPy dtype (int32, int64, float64, bool).
     /// </summary>
     public void AddDataset(string name, DType dtype, Vec3i shape, Vec3i? chunks = null, int gzipLevel = 4,
         IReadOnlyDictionary<string, object>? attributes = null)
@@ -255,6 +257,8 @@ public sealed class Hdf5VolumeWriter : IDisposable
         bool[] b => b.Select(x => x ? H5pyBool.TRUE : H5pyBool.FALSE).ToArray(),
         int or long or uint or ulong or short or ushort or byte or sbyte or float or double => value,
         int[] or long[] or uint[] or ulong[] or short[] or ushort[] or byte[] or sbyte[] or float[] or double[] => value,
+        // N-D numeric arrays (google/ffn's bounding_boxes is int64 [n, 2, 3]); h5py reads them back with that shape.
+        NdArray { DType: not DType.Bool } a => new H5Attribute(a.Data, a.Shape.Select(d => (ulong)d).ToArray()),
         _ => throw new ArgumentException(
             $"attribute '{name}' of dataset '{dataset}': unsupported value type {value.GetType().Name}", nameof(value)),
     };
