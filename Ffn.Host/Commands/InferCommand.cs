@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using Ffn.Host.Cli;
+using Ffn.Model;
+using Ffn.Model.Checkpoints;
+using Ffn.Model.Geometry;
+using Ffn.Model.Inference;
+using Ffn.Model.Inference.SeedPolicies;
+using Ffn.Model.Network;
+using Ffn.Model.Volumes;
+
+namespace Ffn.Host.Commands;
+
+/// <summary>`ffn infer`: the seed's inference.py — flood-fill every object of one subvolume.</summary>
+public static class InferCommand
+{
+    public static Command Create(CommandContext ctx)
+    {
+        const string s = "infer";
+        var image = Flags.Make<string>(ctx, s, "--image-path", "Image volume PATH.h5:dataset", "--image_path");
+        var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (ours, FFN-PyTorch .pkl or Google TF); its JSON sidecar supplies the defaults below");
+        var baseDir = new Option<string?>("--base-dir", "--base_dir") { Description = "The seed's model directory (with --model-name)" };
+        var modelName = new Option<string?>("--model-name", "--model_name") { Description = "The seed's model file name inside --base-dir" };
+        var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
+        var size = Flags.Make<string?>(ctx, s, "--subvol-size", "Subvolume size z,y,x (default: to the end of the volume)", "--subvol_size");
+        var output = Flags.Make<string>(ctx, s, "--seg-result-path", "Directory for seg_z_y_x.npz/.json", "--seg_result_path");
+        var ckptDir = new Option<string?>("--checkpoints-path", "--checkpoints_path") { Description = "Directory for inference checkpoints (default: --seg-result-path)" };
+        var mean = new Option<double?>("--image-mean", "--image_mean") { Description = "Image mean (default: the model's)" };
+        var std = new Option<double?>("--image-stddev", "--image_stddev") { Description = "Image standard deviation (default: the model's)" };
+        var auto = Flags.Make<bool>(ctx, s, "--auto-normalize", "Use the subvolume's own int(mean), int(std), as the seed does per block");
+        var init = new Option<double?>("--init-act", "--init_act") { Description = "Seed activation (default: the model's, 0.95)" };
+        var pad = new Option<double?>("--pad-value", "--pad_value") { Description = "Activation outside the object (default: the model's, 0.05)" };
+        var move = new Option<double?>("--move-threshold", "--move_threshold") { Description = "FoV move threshold (default: the model's, 0.9)" };
+        var seg = new Option<double?>("--seg-threshold", "--seg_threshold") { Description = "Segment threshold (default: the model's, 0.6)" };
+        var diff = Flags.Make<double>(ctx, s, "--diff-threshold", "FFN-PyTorch self-consistency threshold (0 = off, Google's behaviour)", "--diff_threshold");
+        var minSeg = Flags.Make<int>(ctx, s, "--min-seg-size", "Smallest object kept, voxels", "--min_seg_size");
+        var mbd = Flags.Make<string>(ctx, s, "--min-bound-dist", "Seeds this close (x,y,z) to a segment are skipped", "--min_bound_dist");
+        var disco = Flags.Make<double>(ctx, s, "--disco-seed-threshold", "Disconnected-seed bias fraction (negative = off)");
+        var ckpInterval = Flags.Make<double>(ctx, s, "--ckp-interval", "Seconds between inference checkpoints (0 = none)", "--ckp_interval");
+        var policy = Flags.Make<string>(ctx, s, "--seed-policy", "PolicyPeaks or PolicyGrid3d");
+        var voxel = Flags.Make<string>(ctx, s, "--voxel-size", "Voxel size z,y,x for the seed policy's distance transform");
+        var keepProb = Flags.Make<bool>(ctx, s, "--keep-prob", "Also save the uint8 probability map ('prob' in the npz)");
+        var fov = new Option<string?>("--fov-size") { Description = "Expected FoV z,y,x; refused if the model's differs" };
+        var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
+        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
+        var cmd = new Command("infer", "Segment one subvolume with a trained FFN (the seed's inference.py)")
+        {
+            image, model, baseDir, modelName, corner, size, output, ckptDir, mean, std, auto, init, pad, move, seg, diff, minSeg, mbd,
+            disco, ckpInterval, policy, voxel, keepProb, fov, device, threads,
+        };
+        cmd.SetAction((r, cancel) =>
+        {
+            var modelPath = r.GetValue(model);
+            if (string.IsNullOrEmpty(modelPath))
+            {
+                if (r.GetValue(baseDir) is { } b && r.GetValue(modelName) is { } n) modelPath = Path.Combine(b, n);
+                else throw new UsageException("--model: a checkpoint is required (or --base-dir with --model-name)");
+            }
+            var imagePath = r.GetValue(image);
+            if (string.IsNullOrEmpty(imagePath)) throw new UsageException("--image-path: an image volume PATH.h5:dataset is required");
+            var outDir = r.GetValue(output);
+            if (string.IsNullOrEmpty(outDir)) throw new UsageException("--seg-result-path: an output directory is required");
+            Directory.CreateDirectory(outDir);
+            if (r.GetValue(ckptDir) is { } cd && Path.GetFullPath(cd) != Path.GetFullPath(outDir))
+                throw new UsageException("--checkpoints-path: inference checkpoints live beside the result; give the same directory as --seg-result-path");
+            var spec = VolumeSpec.Parse(imagePath);
+            Vec3i shape;
+            using (var reader = VolumeStore.OpenRead(spec)) shape = reader.Info.Shape;
+            var start = Flags.ParseVec("--corner", r.GetValue(corner), positive: false);
+            var sz = r.GetValue(size) is { } t ? Flags.ParseVec("--subvol-size", t) : shape - start;
+            var box = new Box3(start, sz);
+            if (!Box3.FromShape(shape).Contains(box))
+                throw new UsageException($"--corner {start} --subvol-size {sz}: lies outside {spec} of shape {shape}");
+
+            TorchRuntime.SetThreads(r.GetValue(threads));
+            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var net = ModelCheckpoint.Load(modelPath);
+            var cfg = net.Config;
+            if (r.GetValue(fov) is { } f && Flags.ParseVec("--fov-size", f) != cfg.FovSize)
+                throw new UsageException($"--fov-size {f}: the model {modelPath} has FoV {cfg.FovSize}");
+            if (sz.Z < cfg.FovSize.Z || sz.Y < cfg.FovSize.Y || sz.X < cfg.FovSize.X)
+                throw new UsageException($"--subvol-size {sz}: smaller than the model's FoV {cfg.FovSize}");
+            var mbdXyz = Flags.ParseVec("--min-bound-dist", r.GetValue(mbd), positive: false);
+            var options = new InferenceOptions
+            {
+                InitActivation = r.GetValue(init) ?? cfg.InitActivation,
+                PadValue = r.GetValue(pad) ?? cfg.PadValue,
+                MoveThreshold = r.GetValue(move) ?? cfg.MoveThreshold,
+                SegmentThreshold = r.GetValue(seg) ?? cfg.SegmentThreshold,
+                DiffThreshold = r.GetValue(diff),
+                MinSegmentSize = r.GetValue(minSeg),
+                MinBoundaryDist = mbdXyz.Reversed(),
+                DiscoSeedThreshold = r.GetValue(disco),
+                KeepProbabilityMap = r.GetValue(keepProb),
+            };
+            options.Validate();
+            var voxelSize = Flags.ParseVec("--voxel-size", r.GetValue(voxel));
+            var policyName = r.GetValue(policy)!;
+            if (!SeedPolicyRegistry.Names.Contains(policyName, StringComparer.OrdinalIgnoreCase))
+                throw new UsageException($"--seed-policy {policyName}: known policies are {string.Join(", ", SeedPolicyRegistry.Names)}");
+            var req = new SubvolumeRequest
+            {
+                Image = spec,
+                Box = box,
+                OutputDir = outDir,
+                ImageMean = r.GetValue(mean) ?? cfg.ImageMean,
+                ImageStddev = r.GetValue(std) ?? cfg.ImageStddev,
+                AutoNormalize = r.GetValue(auto),
+                Options = options,
+                Deltas = cfg.Deltas,
+                SeedPolicy = policyName,
+                CheckpointInterval = r.GetValue(ckpInterval),
+            };
+            using var predictor = new NetworkFovPredictor(net, dev);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var result = SubvolumeRunner.Run(req, predictor,
+                (img, margin) => SeedPolicyRegistry.Create(policyName, img, margin, (voxelSize.Z, voxelSize.Y, voxelSize.X)),
+                msg => ctx.Progress.Report(msg), cancel);
+            var c = result.Counters;
+            var ci = CultureInfo.InvariantCulture;
+            double secs = clock.Elapsed.TotalSeconds;
+            ctx.Out.WriteLine(string.Create(ci, $"wrote {result.SegmentationPath}: {result.Objects} objects, {c[Counters.VoxelsSegmented]} voxels ({100.0 * c[Counters.VoxelsSegmented] / box.Volume:F1}%), " +
+                $"{c[Counters.NetworkEvaluations]} network evaluations in {secs:F1} s ({c[Counters.NetworkEvaluations] / Math.Max(secs, 1e-9):F2}/s){(result.Resumed ? ", resumed from a checkpoint" : "")}{(result.NothingToSegment ? " - nothing to segment" : "")}"));
+            ctx.Out.WriteLine("counters: " + c.ToJson());
+            return Task.FromResult(FfnCli.Ok);
+        });
+        return cmd;
+    }
+}
