@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Ffn.Host.Cli;
+using Ffn.Model.Checkpoints;
+using Ffn.Model.Geometry;
+using Ffn.Model.Inference;
+using Ffn.Model.Inference.SeedPolicies;
+using Ffn.Model.Network;
+using Ffn.Model.Volumes;
+
+namespace Ffn.Host.Commands;
+
+/// <summary>
+/// `ffn bench infer`: network evaluations/s and voxels/s of a whole subvolume inference (PolicyPeaks + Canvas), next
+/// to the time the network alone needs for the same number of FoV steps; the difference is the canvas overhead.
+/// </summary>
+public static class BenchInferCommand
+{
+    public static Command Create(CommandContext ctx)
+    {
+        const string s = "bench.infer";
+        var image = Flags.Make<string>(ctx, s, "--image", "Image volume PATH.h5:dataset (\"\" = ../shared's FIB-25 training_sample1.h5:raw)");
+        var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (\"\" = ../shared's Google FIB-25 checkpoint)");
+        var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
+        var size = Flags.Make<string>(ctx, s, "--size", "Subvolume size z,y,x");
+        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
+        var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
+        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, threads, device };
+        cmd.SetAction((r, cancel) =>
+        {
+            string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
+            var imgText = r.GetValue(image) is { Length: > 0 } i ? i : Path.Combine(shared, "data", "fib25", "training_sample1.h5") + ":raw";
+            var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : Path.Combine(shared, "data", "google-fib25", "model.ckpt-27465036");
+            TorchRuntime.SetThreads(r.GetValue(threads));
+            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var net = ModelCheckpoint.Load(modelPath);
+            var cfg = net.Config;
+            var box = new Box3(Flags.ParseVec("--corner", r.GetValue(corner), positive: false), Flags.ParseVec("--size", r.GetValue(size)));
+            using var predictor = new NetworkFovPredictor(net, dev);
+            var outDir = Directory.CreateTempSubdirectory("ffn-bench-infer-").FullName;
+            try
+            {
+                var req = new SubvolumeRequest
+                {
+                    Image = VolumeSpec.Parse(imgText), Box = box, OutputDir = outDir, Deltas = cfg.Deltas,
+                    ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
+                };
+                var clock = Stopwatch.StartNew();
+                var result = SubvolumeRunner.Run(req, predictor,
+                    (img, margin) => SeedPolicyRegistry.Create("PolicyPeaks", img, margin, (1, 1, 1)), msg => ctx.Progress.Report(msg), cancel);
+                double total = clock.Elapsed.TotalSeconds;
+                long evals = result.Counters[Counters.NetworkEvaluations];
+                double predict = result.Counters[Counters.PredictMs] / 1000.0;
+                double seedPolicy = result.Counters[Counters.SeedPolicyMs] / 1000.0;
+
+                // The bare network on the same number of FoVs, for comparison (no canvas, no copies).
+                using var timer = new ForwardTimer(ModelCheckpoint.Load(modelPath), dev);
+                timer.Time(1, 1);
+                var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20))).Order().ToArray();
+                double bareMs = bare[bare.Length / 2];
+                var ci = CultureInfo.InvariantCulture;
+                ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
+                ctx.Out.WriteLine(string.Create(ci, $"total {total:F1} s: {evals} network evaluations ({evals / total:F2}/s, {total / Math.Max(evals, 1) * 1000:F0} ms per FoV step), {box.Volume / total:F0} voxels/s"));
+                ctx.Out.WriteLine(string.Create(ci, $"network calls {predict:F1} s ({100 * predict / total:F1}%), seed policy {seedPolicy:F2} s, other canvas work {total - predict - seedPolicy:F1} s"));
+                ctx.Out.WriteLine(string.Create(ci, $"bare forward (median of {bare.Length}): {bareMs:F0} ms per FoV; outside the bare network: {100 * (1 - evals * bareMs / 1000 / total):F1}% of the total"));
+            }
+            finally
+            {
+                Directory.Delete(outDir, recursive: true);
+            }
+            return Task.FromResult(FfnCli.Ok);
+        });
+        return cmd;
+    }
+}
