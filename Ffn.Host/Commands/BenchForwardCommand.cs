@@ -56,7 +56,7 @@ for line in sys.stdin:
         var perRound = Flags.Make<int>(ctx, "bench.forward", "--per-round", "Forwards per round and implementation");
         var python = Flags.Make<bool>(ctx, "bench.forward", "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
         var bf16 = new Option<bool>("--bfloat16") { Description = "Also time our forward in bfloat16" };
-        var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
+        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, threads, rounds, perRound, python, bf16, device };
         cmd.SetAction(r =>
         {

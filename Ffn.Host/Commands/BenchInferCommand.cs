@@ -25,7 +25,7 @@ public static class BenchInferCommand
         var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
         var size = Flags.Make<string>(ctx, s, "--size", "Subvolume size z,y,x");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
-        var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
+        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, threads, device };
         cmd.SetAction((r, cancel) =>
         {

@@ -41,7 +41,7 @@ public static class InferCommand
         var voxel = Flags.Make<string>(ctx, s, "--voxel-size", "Voxel size z,y,x for the seed policy's distance transform");
         var keepProb = Flags.Make<bool>(ctx, s, "--keep-prob", "Also save the uint8 probability map ('prob' in the npz)");
         var fov = new Option<string?>("--fov-size") { Description = "Expected FoV z,y,x; refused if the model's differs" };
-        var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
+        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var cmd = new Command("infer", "Segment one subvolume with a trained FFN (the seed's inference.py)")
         {
@@ -60,7 +60,17 @@ public static class InferCommand
             if (string.IsNullOrEmpty(imagePath)) throw new UsageException("--image-path: an image volume PATH.h5:dataset is required");
             var outDir = r.GetValue(output);
             if (string.IsNullOrEmpty(outDir)) throw new UsageException("--seg-result-path: an output directory is required");
-            Directory.CreateDirectory(outDir);
+            try
+            {
+                Directory.CreateDirectory(outDir);
+                var probe = Path.Combine(outDir, $".ffn-write-test-{Environment.ProcessId}");
+                File.WriteAllText(probe, "");
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--seg-result-path {outDir}: not writable ({e.Message})");
+            }
             if (r.GetValue(ckptDir) is { } cd && Path.GetFullPath(cd) != Path.GetFullPath(outDir))
                 throw new UsageException("--checkpoints-path: inference checkpoints live beside the result; give the same directory as --seg-result-path");
             var spec = VolumeSpec.Parse(imagePath);

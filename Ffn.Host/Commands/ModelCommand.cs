@@ -124,7 +124,7 @@ public static class ModelCommand
         var ckpt = new Argument<string>("checkpoint") { Description = "Any supported checkpoint" };
         var input = new Option<string>("--input") { Description = ".npy float32 [n, 2, z, y, x] (image, seed logits) or [2, z, y, x]", Required = true };
         var output = new Option<string>("--output") { Description = ".npy to write the [n, 1, z, y, x] logit update to", Required = true };
-        var device = Flags.Make<string>(ctx, "model", "--device", "cpu, cuda or cuda:N");
+        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var c = new Command("forward", "Run one forward pass on an .npy input (interop checks and debugging)") { ckpt, input, output, device, threads };
         c.SetAction(r =>

@@ -6,23 +6,24 @@ namespace Ffn.Model.Network;
 /// <summary>Device and thread settings shared by every command that runs a network (--device, --threads).</summary>
 public static class TorchRuntime
 {
-    /// <summary>Parses cpu, cuda or cuda:N; CUDA must be reported available by TorchSharp.</summary>
+    /// <summary>Parses auto (CUDA when TorchSharp reports it available, else CPU), cpu, cuda or cuda:N.</summary>
     public static Device ParseDevice(string text)
     {
         var t = text.Trim().ToLowerInvariant();
+        if (t == "auto") return cuda.is_available() ? CUDA : CPU;
         if (t == "cpu") return CPU;
         if (t == "cuda" || t.StartsWith("cuda:", StringComparison.Ordinal))
         {
             int index = 0;
             if (t.Length > 4 && !int.TryParse(t[5..], out index))
-                throw new InputException($"--device {text}: expected cpu, cuda or cuda:N");
+                throw new InputException($"--device {text}: expected auto, cpu, cuda or cuda:N");
             if (!cuda.is_available())
                 throw new InputException($"--device {text}: CUDA is not available (this build carries the CPU libtorch, or no GPU/driver was found)");
             if (index >= cuda.device_count())
                 throw new InputException($"--device {text}: only {cuda.device_count()} CUDA device(s) present");
             return new Device(DeviceType.CUDA, index);
         }
-        throw new InputException($"--device {text}: expected cpu, cuda or cuda:N");
+        throw new InputException($"--device {text}: expected auto, cpu, cuda or cuda:N");
     }
 
     /// <summary>Sets libtorch's intra-op thread count (0 keeps libtorch's default: one per core).</summary>

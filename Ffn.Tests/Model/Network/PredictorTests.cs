@@ -47,6 +47,7 @@ public class PredictorTests
     public void DeviceParsingAcceptsCpuAndExplainsMissingCuda()
     {
         Assert.Equal(DeviceType.CPU, TorchRuntime.ParseDevice("cpu").type);
+        Assert.Equal(cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, TorchRuntime.ParseDevice("auto").type);
         Assert.Throws<InputException>(() => TorchRuntime.ParseDevice("tpu"));
         if (!cuda.is_available())
             Assert.Contains("CUDA is not available", Assert.Throws<InputException>(() => TorchRuntime.ParseDevice("cuda:0")).Message);
