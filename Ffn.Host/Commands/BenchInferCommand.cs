@@ -26,7 +26,8 @@ public static class BenchInferCommand
         var size = Flags.Make<string>(ctx, s, "--size", "Subvolume size z,y,x");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, threads, device };
+        var batch = Flags.Make<int>(ctx, "infer", "--batch-canvases", "Objects grown at once, their FoVs batched (1 = Google's order)");
+        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, threads, device, batch };
         cmd.SetAction((r, cancel) =>
         {
             string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
@@ -44,7 +45,7 @@ public static class BenchInferCommand
                 var req = new SubvolumeRequest
                 {
                     Image = VolumeSpec.Parse(imgText), Box = box, OutputDir = outDir, Deltas = cfg.Deltas,
-                    ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
+                    ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev, BatchCanvases = Math.Max(1, r.GetValue(batch)),
                 };
                 var clock = Stopwatch.StartNew();
                 var result = SubvolumeRunner.Run(req, predictor,
@@ -60,7 +61,7 @@ public static class BenchInferCommand
                 var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20))).Order().ToArray();
                 double bareMs = bare[bare.Length / 2];
                 var ci = CultureInfo.InvariantCulture;
-                ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
+                ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}, batch-canvases {req.BatchCanvases}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
                 ctx.Out.WriteLine(string.Create(ci, $"total {total:F1} s: {evals} network evaluations ({evals / total:F2}/s, {total / Math.Max(evals, 1) * 1000:F0} ms per FoV step), {box.Volume / total:F0} voxels/s"));
                 ctx.Out.WriteLine(string.Create(ci, $"network calls {predict:F1} s ({100 * predict / total:F1}%), seed policy {seedPolicy:F2} s, other canvas work {total - predict - seedPolicy:F1} s"));
                 ctx.Out.WriteLine(string.Create(ci, $"bare forward (median of {bare.Length}): {bareMs:F0} ms per FoV; outside the bare network: {100 * (1 - evals * bareMs / 1000 / total):F1}% of the total"));

@@ -40,13 +40,14 @@ public static class InferCommand
         var policy = Flags.Make<string>(ctx, s, "--seed-policy", "PolicyPeaks or PolicyGrid3d");
         var voxel = Flags.Make<string>(ctx, s, "--voxel-size", "Voxel size z,y,x for the seed policy's distance transform");
         var keepProb = Flags.Make<bool>(ctx, s, "--keep-prob", "Also save the uint8 probability map ('prob' in the npz)");
+        var batch = Flags.Make<int>(ctx, s, "--batch-canvases", "Objects grown at once, their FoVs evaluated as one batch (1 = Google's exact order)");
         var fov = new Option<string?>("--fov-size") { Description = "Expected FoV z,y,x; refused if the model's differs" };
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var cmd = new Command("infer", "Segment one subvolume with a trained FFN (the seed's inference.py)")
         {
             image, model, baseDir, modelName, corner, size, output, ckptDir, mean, std, auto, init, pad, move, seg, diff, minSeg, mbd,
-            disco, ckpInterval, policy, voxel, keepProb, fov, device, threads,
+            disco, ckpInterval, policy, voxel, keepProb, batch, fov, device, threads,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -120,6 +121,7 @@ public static class InferCommand
                 Deltas = cfg.Deltas,
                 SeedPolicy = policyName,
                 CheckpointInterval = r.GetValue(ckpInterval),
+                BatchCanvases = r.GetValue(batch) >= 1 ? r.GetValue(batch) : throw new UsageException($"--batch-canvases must be >= 1, got {r.GetValue(batch)}"),
             };
             using var predictor = new NetworkFovPredictor(net, dev);
             var clock = System.Diagnostics.Stopwatch.StartNew();

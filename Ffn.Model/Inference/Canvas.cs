@@ -16,18 +16,20 @@ public sealed class Canvas
 {
     private readonly IFovPredictor _predictor;
     private readonly InferenceOptions _options;
-    private readonly float[] _seed;
     private readonly float _initLogit, _padLogit, _moveLogit, _segLogit;
-    private readonly FaceMaxMovementPolicy _movement;
-    private readonly Vec3i _fov, _margin;
-    private readonly float[] _fovImage, _fovSeed, _fovOld, _fovLogits;
+    private readonly Vec3i _fov, _margin, _deltas;
+    private readonly ObjectLane[] _lanes;
     private readonly Stopwatch _predictClock = new();
-    private Vec3i _minPos, _maxPos;
     private CancellationToken _cancel;
-    private Box3 _dirty; // region of _seed written since the last clear
     private int _maxId;
+    private int _started; // objects begun: the attempt number of FoV trace rows
 
-    public Canvas(Volume<float> image, IFovPredictor predictor, Vec3i deltas, InferenceOptions options, bool keepTrace = false)
+    /// <param name="batchCanvases">
+    /// Objects grown at once (--batch-canvases): their FoV steps go to the network as one batch. Seeds start only
+    /// far from objects still growing and objects are committed in a fixed order, so results are deterministic;
+    /// with 1 the canvas follows google/ffn step for step.
+    /// </param>
+    public Canvas(Volume<float> image, IFovPredictor predictor, Vec3i deltas, InferenceOptions options, bool keepTrace = false, int batchCanvases = 1)
     {
         options.Validate();
         Image = image;
@@ -43,16 +45,12 @@ public sealed class Canvas
         _padLogit = (float)Logit((float)options.PadValue);
         _moveLogit = (float)Logit((float)options.MoveThreshold);
         _segLogit = (float)Logit((float)options.SegmentThreshold);
+        if (batchCanvases < 1) throw new InputException($"--batch-canvases must be >= 1, got {batchCanvases}");
+        _deltas = deltas;
         // The movement policy gets logit(float32 threshold) kept in float64 (movement.get_policy_fn).
-        _movement = new FaceMaxMovementPolicy(deltas, Logit((float)options.MoveThreshold));
-        _seed = new float[Shape.Product];
-        Array.Fill(_seed, float.NaN);
+        _lanes = Enumerable.Range(0, batchCanvases)
+            .Select(_ => new ObjectLane(Shape, _fov, new FaceMaxMovementPolicy(deltas, Logit((float)options.MoveThreshold)))).ToArray();
         Segmentation = new Volume<int>(Shape);
-        int n = (int)_fov.Product;
-        _fovImage = new float[n];
-        _fovSeed = new float[n];
-        _fovOld = new float[n];
-        _fovLogits = new float[n];
         if (keepTrace) Trace = new List<FovStep>();
         if (options.KeepProbabilityMap) Probability = new Volume<byte>(Shape);
     }
@@ -71,8 +69,14 @@ public sealed class Canvas
     public List<SeedAttempt> Attempts { get; } = new();
     public List<FovStep>? Trace { get; }
 
-    /// <summary>Called between objects (the only points where the state is fully described by Segmentation etc.).</summary>
-    public Action<Canvas, ISeedPolicy>? BetweenObjects { get; set; }
+    /// <summary>
+    /// Called between objects (the only points where the state is fully described by Segmentation etc.), with the
+    /// seed-list index to resume from: the seed about to be started.
+    /// </summary>
+    public Action<Canvas, int>? BetweenObjects { get; set; }
+
+    /// <summary>With several lanes: how many seeds ahead the canvas looks for one far from the growing objects.</summary>
+    public const int Lookahead = 64;
 
     /// <summary>Called after every network evaluation, for progress reporting.</summary>
     public Action<Canvas>? AfterStep { get; set; }
@@ -83,10 +87,13 @@ public sealed class Canvas
 
     private long Index(Vec3i p) => ((long)p.Z * Shape.Y + p.Y) * Shape.X + p.X;
 
+    /// <summary>Google's is_valid_pos for the first (or only) object lane.</summary>
+    public bool IsValidPos(Vec3i pos, bool ignoreMoveThreshold = false) => IsValidPos(_lanes[0], pos, ignoreMoveThreshold);
+
     /// <summary>Google's is_valid_pos: seed logit at the move threshold (unless starting), FoV inside, not segmented.</summary>
-    public bool IsValidPos(Vec3i pos, bool ignoreMoveThreshold = false)
+    private bool IsValidPos(ObjectLane lane, Vec3i pos, bool ignoreMoveThreshold)
     {
-        if (!ignoreMoveThreshold && !(_seed[Index(pos)] >= _moveLogit))
+        if (!ignoreMoveThreshold && !(lane.Seed[Index(pos)] >= _moveLogit))
         {
             Counters.Increment(Counters.SkipThreshold);
             return false;
@@ -106,88 +113,121 @@ public sealed class Canvas
         return true;
     }
 
-    /// <summary>Predicts the object at the FoV centred on <paramref name="pos"/> and writes the logits into the canvas.</summary>
-    public ReadOnlySpan<float> UpdateAt(Vec3i pos)
+    /// <summary>Copies the FoV's image and seed (NaN = pad value) into the lane's buffers.</summary>
+    private void Prepare(ObjectLane lane, Vec3i pos)
     {
-        var box = new Box3(pos - _margin, _fov);
-        CopyOut(Image.Data, box, _fovImage);
-        CopyOut(_seed, box, _fovOld);
-        for (int i = 0; i < _fovSeed.Length; i++) _fovSeed[i] = float.IsNaN(_fovOld[i]) ? _padLogit : _fovOld[i];
+        lane.Box = new Box3(pos - _margin, _fov);
+        CopyOut(Image.Data, lane.Box, lane.FovImage);
+        CopyOut(lane.Seed, lane.Box, lane.FovOld);
+        for (int i = 0; i < lane.FovSeed.Length; i++) lane.FovSeed[i] = float.IsNaN(lane.FovOld[i]) ? _padLogit : lane.FovOld[i];
+    }
 
-        Predict();
+    /// <summary>Runs the network once for every lane given, as one batch.</summary>
+    private void Predict(IReadOnlyList<ObjectLane> lanes)
+    {
+        _predictClock.Start();
+        if (lanes.Count == 1) _predictor.Predict(lanes[0].FovImage, lanes[0].FovSeed, lanes[0].FovLogits);
+        else _predictor.PredictBatch(lanes.Select(l => l.FovImage).ToArray(), lanes.Select(l => l.FovSeed).ToArray(), lanes.Select(l => l.FovLogits).ToArray());
+        _predictClock.Stop();
+        Counters.Increment(Counters.NetworkEvaluations, lanes.Count);
+    }
+
+    /// <summary>After the prediction: self-consistency re-runs, the disconnected-seed bias, write-back.</summary>
+    private ReadOnlySpan<float> Finish(ObjectLane lane)
+    {
         if (_options.DiffThreshold > 0)
         {
             // FFN-PyTorch's self-consistency: feed the prediction back until it stops changing.
             for (int it = 1; it < _options.MaxSelfConsistentIters; it++)
             {
                 double diff = 0;
-                for (int i = 0; i < _fovSeed.Length; i++) diff += Math.Abs(Expit(_fovSeed[i]) - Expit(_fovLogits[i]));
-                if (diff / _fovSeed.Length < _options.DiffThreshold) break;
-                _fovLogits.CopyTo(_fovSeed, 0);
+                for (int i = 0; i < lane.FovSeed.Length; i++) diff += Math.Abs(Expit(lane.FovSeed[i]) - Expit(lane.FovLogits[i]));
+                if (diff / lane.FovSeed.Length < _options.DiffThreshold) break;
+                lane.FovLogits.CopyTo(lane.FovSeed, 0);
                 Counters.Increment(Counters.SelfConsistentReruns);
-                Predict();
+                Predict([lane]);
             }
         }
 
         if (_options.DiscoSeedThreshold >= 0)
         {
             long above = 0;
-            foreach (var v in _fovLogits) if (v >= _moveLogit) above++;
-            if ((double)above / _fovLogits.Length > _options.DiscoSeedThreshold)
+            foreach (var v in lane.FovLogits) if (v >= _moveLogit) above++;
+            if ((double)above / lane.FovLogits.Length > _options.DiscoSeedThreshold)
             {
                 // Voxels that were confidently outside (logit < logit(0.5) = 0) may not be pulled in.
-                for (int i = 0; i < _fovLogits.Length; i++)
+                for (int i = 0; i < lane.FovLogits.Length; i++)
                 {
-                    float old = _fovOld[i];
-                    if (old < 0f && _fovLogits[i] > old) _fovLogits[i] = old;
+                    float old = lane.FovOld[i];
+                    if (old < 0f && lane.FovLogits[i] > old) lane.FovLogits[i] = old;
                 }
             }
         }
-        CopyIn(_fovLogits, box, _seed);
-        _dirty = _dirty.IsEmpty ? box : Union(_dirty, box);
-        return _fovLogits;
+        CopyIn(lane.FovLogits, lane.Box, lane.Seed);
+        lane.Dirty = lane.Dirty.IsEmpty ? lane.Box : Union(lane.Dirty, lane.Box);
+        return lane.FovLogits;
     }
 
-    private void Predict()
+    /// <summary>Predicts the object at the FoV centred on <paramref name="pos"/> and writes the logits into the canvas.</summary>
+    public ReadOnlySpan<float> UpdateAt(Vec3i pos)
     {
-        _predictClock.Start();
-        _predictor.Predict(_fovImage, _fovSeed, _fovLogits);
-        _predictClock.Stop();
-        Counters.Increment(Counters.NetworkEvaluations);
+        var lane = _lanes[0];
+        Prepare(lane, pos);
+        Predict([lane]);
+        return Finish(lane);
     }
 
-    private void InitSeed(Vec3i pos)
+    private void Begin(ObjectLane lane, Vec3i start)
     {
-        if (!_dirty.IsEmpty) Fill(_seed, _dirty, float.NaN);
-        _dirty = new Box3(pos, Vec3i.One);
-        _seed[Index(pos)] = _initLogit;
+        if (!lane.Dirty.IsEmpty) Fill(lane.Seed, lane.Dirty, float.NaN);
+        lane.Dirty = new Box3(start, Vec3i.One);
+        lane.Seed[Index(start)] = _initLogit;
+        lane.Movement.Reset(start);
+        lane.Start = start;
+        lane.MinPos = lane.MaxPos = start;
+        lane.Iterations = 0;
+        lane.Active = true;
+        lane.Attempt = _started++;
+        if (lane.Movement.Count == 0) lane.Movement.Append(new ScoredMove((float)(lane.Movement.ScoreThreshold * 2), start));
+    }
+
+    /// <summary>Next FoV position of a growing object, or false when it is done (queue empty or seed too weak).</summary>
+    private bool NextStep(ObjectLane lane, out Vec3i pos)
+    {
+        if (!lane.Movement.TryNext(p => IsValidPos(lane, p, false), out pos)) return false;
+        _cancel.ThrowIfCancellationRequested();
+        if (!(lane.Seed[Index(lane.Start)] >= _moveLogit))
+        {
+            Counters.Increment(Counters.SeedGotTooWeak);
+            return false;
+        }
+        return true;
+    }
+
+    private void AfterPrediction(ObjectLane lane, Vec3i pos)
+    {
+        var logits = Finish(lane);
+        lane.MinPos = Vec3i.Min(lane.MinPos, pos);
+        lane.MaxPos = Vec3i.Max(lane.MaxPos, pos);
+        lane.Iterations++;
+        Trace?.Add(new FovStep(lane.Attempt, pos));
+        lane.Movement.Update(logits, _fov, pos);
+        AfterStep?.Invoke(this);
     }
 
     /// <summary>Grows one object from <paramref name="start"/>; returns the number of network evaluations.</summary>
     public int SegmentAt(Vec3i start)
     {
-        InitSeed(start);
-        _movement.Reset(start);
-        _minPos = _maxPos = start;
-        if (_movement.Count == 0) _movement.Append(new ScoredMove((float)(_movement.ScoreThreshold * 2), start));
-        int iters = 0;
-        while (_movement.TryNext(p => IsValidPos(p), out var pos))
+        var lane = _lanes[0];
+        Begin(lane, start);
+        while (NextStep(lane, out var pos))
         {
-            _cancel.ThrowIfCancellationRequested();
-            if (!(_seed[Index(start)] >= _moveLogit))
-            {
-                Counters.Increment(Counters.SeedGotTooWeak);
-                break;
-            }
-            var logits = UpdateAt(pos);
-            _minPos = Vec3i.Min(_minPos, pos);
-            _maxPos = Vec3i.Max(_maxPos, pos);
-            iters++;
-            Trace?.Add(new FovStep(Attempts.Count, pos));
-            _movement.Update(logits, _fov, pos);
-            AfterStep?.Invoke(this);
+            Prepare(lane, pos);
+            Predict([lane]);
+            AfterPrediction(lane, pos);
         }
-        return iters;
+        lane.Active = false;
+        return lane.Iterations;
     }
 
     /// <summary>Segments every object the seed policy leads to, in order (Google's segment_all).</summary>
@@ -195,75 +235,136 @@ public sealed class Canvas
     {
         var clock = Stopwatch.StartNew();
         _cancel = cancel;
-        var mbd = _options.MinBoundaryDist;
+        // Seeds read but not started (K > 1): a seed starts only when it is far from every growing object and
+        // from every earlier waiting seed, so nearby objects are still grown in seed order.
+        var pending = new List<(int Index, Vec3i Pos)>();
+        bool exhausted = false;
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
-            var seedClock = Stopwatch.StartNew();
-            bool more = seeds.TryNext(out var pos);
-            Counters.Increment(Counters.SeedPolicyMs, seedClock.ElapsedMilliseconds);
-            if (!more) break;
-            Counters.Increment(Counters.SeedsProposed);
-            if (!IsValidPos(pos, ignoreMoveThreshold: true)) continue;
-            BetweenObjects?.Invoke(this, seeds);
-
-            if (AnySegmented(new Box3(pos - mbd, mbd * 2 + Vec3i.One)))
+            while (_lanes.Any(l => !l.Active))
             {
-                Segmentation.Data[Index(pos)] = -1;
-                Counters.Increment(Counters.SkipTooCloseToSegment);
-                continue;
-            }
-
-            Counters.Increment(Counters.SeedsTried);
-            int iters = SegmentAt(pos);
-            if (iters <= 0)
-            {
-                Counters.Increment(Counters.InvalidOther);
-                continue;
-            }
-            if (!(_seed[Index(pos)] >= _moveLogit))
-            {
-                if (Segmentation.Data[Index(pos)] == 0) Segmentation.Data[Index(pos)] = -1;
-                Counters.Increment(Counters.InvalidWeak);
-                Attempts.Add(new SeedAttempt(pos, SeedAttempt.WeakSeed, -1, iters));
-                continue;
-            }
-
-            var sel = Box3.FromStartEnd(Vec3i.Max(_minPos - _fov / 2, Vec3i.Zero), _maxPos + _fov / 2 + Vec3i.One)
-                .Intersect(Box3.FromShape(Shape));
-            long raw = 0, actual = 0;
-            ForEach(sel, i =>
-            {
-                if (!(_seed[i] >= _segLogit)) return;
-                raw++;
-                if (Segmentation.Data[i] <= 0) actual++;
-            });
-            if (actual < _options.MinSegmentSize)
-            {
-                if (Segmentation.Data[Index(pos)] == 0) Segmentation.Data[Index(pos)] = -1;
-                Counters.Increment(Counters.InvalidSmall);
-                Attempts.Add(new SeedAttempt(pos, SeedAttempt.TooSmall, actual, iters));
-                continue;
-            }
-            Counters.Increment(Counters.VoxelsSegmented, actual);
-            Counters.Increment(Counters.VoxelsOverlapping, raw - actual);
-            int sid = NextSegmentId();
-            var prob = Probability?.Data;
-            ForEach(sel, i =>
-            {
-                if (_seed[i] >= _segLogit && Segmentation.Data[i] <= 0)
+                while (!exhausted && pending.Count < (_lanes.Length == 1 ? 1 : Lookahead))
                 {
-                    Segmentation.Data[i] = sid;
-                    if (prob != null) prob[i] = QuantizeProbability(_seed[i]);
+                    var seedClock = Stopwatch.StartNew();
+                    int index = seeds.Position;
+                    exhausted = !seeds.TryNext(out var next);
+                    Counters.Increment(Counters.SeedPolicyMs, seedClock.ElapsedMilliseconds);
+                    if (exhausted) break;
+                    Counters.Increment(Counters.SeedsProposed);
+                    pending.Add((index, next));
                 }
-            });
-            var attempt = new SeedAttempt(pos, sid, actual, iters);
-            Attempts.Add(attempt);
-            Origins[sid] = attempt;
-            Counters.Increment(Counters.SegmentsKept);
+                int pick = -1;
+                for (int j = 0; j < pending.Count && pick < 0; j++)
+                {
+                    var candidate = pending[j].Pos;
+                    if (_lanes.Any(l => l.Active && Near(l, candidate))) continue;
+                    bool nearEarlier = false;
+                    for (int e = 0; e < j && !nearEarlier; e++) nearEarlier = NearSeed(pending[e].Pos, candidate);
+                    if (!nearEarlier) pick = j;
+                }
+                if (pick < 0) break;
+                var (seedIndex, pos) = pending[pick];
+                pending.RemoveAt(pick);
+
+                if (!IsValidPos(_lanes[0], pos, ignoreMoveThreshold: true)) continue;
+                if (_lanes.All(l => !l.Active)) BetweenObjects?.Invoke(this, seedIndex);
+                var mbd = _options.MinBoundaryDist;
+                if (AnySegmented(new Box3(pos - mbd, mbd * 2 + Vec3i.One)))
+                {
+                    Segmentation.Data[Index(pos)] = -1;
+                    Counters.Increment(Counters.SkipTooCloseToSegment);
+                    continue;
+                }
+                Counters.Increment(Counters.SeedsTried);
+                Begin(_lanes.First(l => !l.Active), pos);
+                if (_lanes.Length == 1) break; // one lane: grow it to the end first, exactly as Google
+            }
+            var active = _lanes.Where(l => l.Active).ToList();
+            if (active.Count == 0) break;
+
+            // One lockstep round: every growing object takes its next FoV step; all go to the network together.
+            var stepping = new List<(ObjectLane Lane, Vec3i Pos)>();
+            foreach (var lane in active)
+            {
+                if (NextStep(lane, out var pos)) stepping.Add((lane, pos));
+                else Commit(lane);
+            }
+            if (stepping.Count == 0) continue;
+            foreach (var (lane, pos) in stepping) Prepare(lane, pos);
+            Predict(stepping.Select(t => t.Lane).ToList());
+            foreach (var (lane, pos) in stepping) AfterPrediction(lane, pos);
         }
         Counters.Increment(Counters.PredictMs, (long)_predictClock.Elapsed.TotalMilliseconds);
         Counters.Increment(Counters.SegmentAllMs, clock.ElapsedMilliseconds);
+    }
+
+    private bool NearSeed(Vec3i a, Vec3i b)
+    {
+        var reach = _fov + _deltas * 2;
+        var d = a - b;
+        return Math.Abs(d.Z) <= reach.Z && Math.Abs(d.Y) <= reach.Y && Math.Abs(d.X) <= reach.X;
+    }
+
+    /// <summary>A seed this close to a growing object could be claimed by it: wait until that object is committed.</summary>
+    private bool Near(ObjectLane lane, Vec3i pos)
+    {
+        var reach = _fov + _deltas * 2;
+        return Box3.FromStartEnd(lane.MinPos - reach, lane.MaxPos + reach + Vec3i.One).Contains(pos);
+    }
+
+    /// <summary>Google's post-processing of one grown object: weak seed, size check, new id for its new voxels.</summary>
+    private void Commit(ObjectLane lane)
+    {
+        lane.Active = false;
+        var pos = lane.Start;
+        int iters = lane.Iterations;
+        if (iters <= 0)
+        {
+            Counters.Increment(Counters.InvalidOther);
+            return;
+        }
+        if (!(lane.Seed[Index(pos)] >= _moveLogit))
+        {
+            if (Segmentation.Data[Index(pos)] == 0) Segmentation.Data[Index(pos)] = -1;
+            Counters.Increment(Counters.InvalidWeak);
+            Attempts.Add(new SeedAttempt(pos, SeedAttempt.WeakSeed, -1, iters));
+            return;
+        }
+
+        var sel = Box3.FromStartEnd(Vec3i.Max(lane.MinPos - _fov / 2, Vec3i.Zero), lane.MaxPos + _fov / 2 + Vec3i.One)
+            .Intersect(Box3.FromShape(Shape));
+        var seed = lane.Seed;
+        long raw = 0, actual = 0;
+        ForEach(sel, i =>
+        {
+            if (!(seed[i] >= _segLogit)) return;
+            raw++;
+            if (Segmentation.Data[i] <= 0) actual++;
+        });
+        if (actual < _options.MinSegmentSize)
+        {
+            if (Segmentation.Data[Index(pos)] == 0) Segmentation.Data[Index(pos)] = -1;
+            Counters.Increment(Counters.InvalidSmall);
+            Attempts.Add(new SeedAttempt(pos, SeedAttempt.TooSmall, actual, iters));
+            return;
+        }
+        Counters.Increment(Counters.VoxelsSegmented, actual);
+        Counters.Increment(Counters.VoxelsOverlapping, raw - actual);
+        int sid = NextSegmentId();
+        var prob = Probability?.Data;
+        ForEach(sel, i =>
+        {
+            if (seed[i] >= _segLogit && Segmentation.Data[i] <= 0)
+            {
+                Segmentation.Data[i] = sid;
+                if (prob != null) prob[i] = QuantizeProbability(seed[i]);
+            }
+        });
+        var attempt = new SeedAttempt(pos, sid, actual, iters);
+        Attempts.Add(attempt);
+        Origins[sid] = attempt;
+        Counters.Increment(Counters.SegmentsKept);
     }
 
     /// <summary>Restores a state saved between objects (see <see cref="BetweenObjects"/>).</summary>
@@ -278,6 +379,7 @@ public sealed class Canvas
             if (a.Outcome > 0) Origins[a.Outcome] = a;
         }
         _maxId = Origins.Count == 0 ? 0 : Origins.Keys.Max();
+        _started = Attempts.Count;
     }
 
     private int NextSegmentId()
@@ -351,4 +453,35 @@ public sealed class Canvas
     }
 
     private static Box3 Union(Box3 a, Box3 b) => Box3.FromStartEnd(Vec3i.Min(a.Start, b.Start), Vec3i.Max(a.End, b.End));
+
+    /// <summary>The state of one object being grown: its logit canvas, movement queue, extent and FoV buffers.</summary>
+    private sealed class ObjectLane
+    {
+        public ObjectLane(Vec3i shape, Vec3i fov, FaceMaxMovementPolicy movement)
+        {
+            Seed = new float[shape.Product];
+            Array.Fill(Seed, float.NaN);
+            Movement = movement;
+            int n = (int)fov.Product;
+            FovImage = new float[n];
+            FovSeed = new float[n];
+            FovOld = new float[n];
+            FovLogits = new float[n];
+        }
+
+        public float[] Seed { get; }
+        public FaceMaxMovementPolicy Movement { get; }
+        public float[] FovImage { get; }
+        public float[] FovSeed { get; }
+        public float[] FovOld { get; }
+        public float[] FovLogits { get; }
+        public Box3 Box { get; set; }
+        public Box3 Dirty { get; set; } // region of Seed written since the last clear
+        public Vec3i Start { get; set; }
+        public Vec3i MinPos { get; set; }
+        public Vec3i MaxPos { get; set; }
+        public int Iterations { get; set; }
+        public int Attempt { get; set; }
+        public bool Active { get; set; }
+    }
 }

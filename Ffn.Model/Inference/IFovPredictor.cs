@@ -11,4 +11,7 @@ public interface IFovPredictor
     Vec3i FovSize { get; }
 
     void Predict(ReadOnlySpan<float> image, ReadOnlySpan<float> seed, Span<float> logits);
+
+    /// <summary>Several FoVs in one network call (one batch); each array is one FoV.</summary>
+    void PredictBatch(float[][] images, float[][] seeds, float[][] logits);
 }

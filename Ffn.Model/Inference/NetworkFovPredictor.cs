@@ -38,5 +38,22 @@ public sealed class NetworkFovPredictor : IFovPredictor, IDisposable
         for (int i = 0; i < n; i++) logits[i] += seed[i];
     }
 
+    public void PredictBatch(float[][] images, float[][] seeds, float[][] logits)
+    {
+        int n = (int)FovSize.Product, b = images.Length;
+        var input = new float[2L * n * b];
+        for (int k = 0; k < b; k++)
+        {
+            images[k].CopyTo(input, 2L * n * k);
+            seeds[k].CopyTo(input, 2L * n * k + n);
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = tensor(input, [b, 2, FovSize.Z, FovSize.Y, FovSize.X]).to(_device);
+        var update = _model.forward(x).cpu().data<float>().ToArray();
+        for (int k = 0; k < b; k++)
+            for (int i = 0; i < n; i++) logits[k][i] = update[(long)k * n + i] + seeds[k][i];
+    }
+
     public void Dispose() => _model.Dispose();
 }

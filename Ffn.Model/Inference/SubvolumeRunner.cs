@@ -27,6 +27,9 @@ public sealed record SubvolumeRequest
     /// <summary>Seconds between inference checkpoints (0 = none).</summary>
     public double CheckpointInterval { get; init; }
 
+    /// <summary>Objects grown at once, their FoVs batched into one network call (1 = Google's order exactly).</summary>
+    public int BatchCanvases { get; init; } = 1;
+
     public string Name => $"seg_{Box.Start.Z}_{Box.Start.Y}_{Box.Start.X}";
 }
 
@@ -49,7 +52,7 @@ public static class SubvolumeRunner
         req.Options.Validate();
         if (!Directory.Exists(req.OutputDir)) throw new InputException($"{req.OutputDir}: output directory does not exist");
         var image = LoadImage(req, out bool nothing);
-        var canvas = new Canvas(image, predictor, req.Deltas, req.Options);
+        var canvas = new Canvas(image, predictor, req.Deltas, req.Options, batchCanvases: req.BatchCanvases);
         var result = ResultPath(req);
         if (nothing)
         {
@@ -65,10 +68,10 @@ public static class SubvolumeRunner
         long total = image.Length;
         if (req.CheckpointInterval > 0)
         {
-            canvas.BetweenObjects = (c, s) =>
+            canvas.BetweenObjects = (c, resumeAt) =>
             {
                 if (lastSave.Elapsed.TotalSeconds < req.CheckpointInterval) return;
-                SaveCheckpoint(req, c, s);
+                SaveCheckpoint(req, c, seeds, resumeAt);
                 lastSave.Restart();
             };
         }
@@ -155,6 +158,7 @@ public static class SubvolumeRunner
             options = req.Options,
             deltas_zyx = req.Deltas.ToArray(),
             seed_policy = req.SeedPolicy,
+            batch_canvases = req.BatchCanvases,
             objects = canvas.Origins.Count,
             counters = canvas.Counters.Values,
         };
@@ -162,18 +166,18 @@ public static class SubvolumeRunner
     }
 
     /// <summary>Between objects the state is the segmentation, the attempts, the counters and the seed list position.</summary>
-    private static void SaveCheckpoint(SubvolumeRequest req, Canvas canvas, ISeedPolicy seeds)
+    private static void SaveCheckpoint(SubvolumeRequest req, Canvas canvas, ISeedPolicy seeds, int resumeAt)
     {
         var attempts = canvas.Attempts.SelectMany(a => new long[] { a.Seed.Z, a.Seed.Y, a.Seed.X, a.Outcome, a.Voxels, a.NetworkEvaluations }).ToArray();
-        // The seed about to be tried has been consumed (and counted) already: resume by proposing it again.
+        // Seeds from resumeAt on have been read (and counted) already: resume by proposing them again.
         var saved = Counters.FromJson(canvas.Counters.ToJson());
-        saved.Increment(Counters.SeedsProposed, -1);
+        saved.Increment(Counters.SeedsProposed, resumeAt - seeds.Position);
         var counters = Encoding.UTF8.GetBytes(saved.ToJson());
         var arrays = new Dictionary<string, NdArray>
         {
             ["segmentation"] = NdArray.FromVolume(canvas.Segmentation),
             ["attempts"] = NdArray.Create(attempts, attempts.Length / 6, 6),
-            ["seed_position"] = NdArray.Create(new long[] { seeds.Position - 1, seeds.Candidates.Count }, 2),
+            ["seed_position"] = NdArray.Create(new long[] { resumeAt, seeds.Candidates.Count }, 2),
             ["counters_json"] = NdArray.Create(counters, counters.Length),
         };
         if (canvas.Probability is { } prob) arrays["prob"] = NdArray.FromVolume(prob);
