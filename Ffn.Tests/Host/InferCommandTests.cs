@@ -93,6 +93,7 @@ print(s.dtype, s.shape, len(ids), o.shape[0], int((ids == o[:, 0]).all()), int((
             (["infer", "--image-path", img, "--model", m, "--seed-policy", "Nope", "--seg-result-path", tmp.Path], "--seed-policy"),
             (["infer", "--image-path", tmp.File("none.h5") + ":raw", "--model", m, "--seg-result-path", tmp.Path], "none.h5"),
             (["infer", "--image-path", img, "--seg-result-path", tmp.Path], "--model"),
+            (["infer", "--image-path", img, "--model", m, "--batch-canvases", "0", "--seg-result-path", tmp.Path], "--batch-canvases"),
             (["extract", tmp.File("none.npz"), tmp.File("o.npy")], "none.npz"),
         };
         foreach (var (args, expect) in cases)
