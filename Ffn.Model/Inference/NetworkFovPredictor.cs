@@ -1,25 +1,19 @@
 using Ffn.Model.Geometry;
 using Ffn.Model.Network;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ffn.Model.Inference;
 
-/// <summary>Runs the network for one FoV: eval mode, no autograd, all intermediates disposed within the call.</summary>
+/// <summary>FoV steps through the network's <see cref="Predictor"/>; adds the seed to the update as Google's graph does.</summary>
 public sealed class NetworkFovPredictor : IFovPredictor, IDisposable
 {
-    private readonly ConvStack3D _model;
-    private readonly Device _device;
-    private readonly float[] _input;
+    private readonly Predictor _net;
+    private float[] _input = [];
 
     public NetworkFovPredictor(ConvStack3D model, Device device)
     {
-        _model = model;
-        _device = device;
-        _model.to(device);
-        _model.eval();
+        _net = new Predictor(model, device);
         FovSize = model.Config.FovSize;
-        _input = new float[2 * FovSize.Product];
     }
 
     public Vec3i FovSize { get; }
@@ -27,33 +21,35 @@ public sealed class NetworkFovPredictor : IFovPredictor, IDisposable
     public void Predict(ReadOnlySpan<float> image, ReadOnlySpan<float> seed, Span<float> logits)
     {
         int n = (int)FovSize.Product;
-        image.CopyTo(_input.AsSpan(0, n));
-        seed.CopyTo(_input.AsSpan(n, n));
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var x = tensor(_input, [1, 2, FovSize.Z, FovSize.Y, FovSize.X]).to(_device);
-        var update = _model.forward(x).cpu();
-        update.data<float>().ToArray().AsSpan().CopyTo(logits);
-        // Google's graph returns seed + update in float32.
-        for (int i = 0; i < n; i++) logits[i] += seed[i];
+        var input = Input(1);
+        image.CopyTo(input.AsSpan(0, n));
+        seed.CopyTo(input.AsSpan(n, n));
+        var update = _net.Forward(input, Shape(1));
+        for (int i = 0; i < n; i++) logits[i] = update[i] + seed[i];
     }
 
     public void PredictBatch(float[][] images, float[][] seeds, float[][] logits)
     {
         int n = (int)FovSize.Product, b = images.Length;
-        var input = new float[2L * n * b];
+        var input = Input(b);
         for (int k = 0; k < b; k++)
         {
             images[k].CopyTo(input, 2L * n * k);
             seeds[k].CopyTo(input, 2L * n * k + n);
         }
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var x = tensor(input, [b, 2, FovSize.Z, FovSize.Y, FovSize.X]).to(_device);
-        var update = _model.forward(x).cpu().data<float>().ToArray();
+        var update = _net.Forward(input, Shape(b));
         for (int k = 0; k < b; k++)
             for (int i = 0; i < n; i++) logits[k][i] = update[(long)k * n + i] + seeds[k][i];
     }
 
-    public void Dispose() => _model.Dispose();
+    private float[] Input(int batch)
+    {
+        long length = 2L * FovSize.Product * batch;
+        if (_input.LongLength != length) _input = new float[length];
+        return _input;
+    }
+
+    private long[] Shape(int batch) => [batch, 2, FovSize.Z, FovSize.Y, FovSize.X];
+
+    public void Dispose() => _net.Dispose();
 }
