@@ -97,6 +97,7 @@ public static class FfnCli
         root.Subcommands.Add(BuildCoordinatesCommand.Create(ctx));
         root.Subcommands.Add(InferCommand.Create(ctx));
         root.Subcommands.Add(ExtractCommand.Create(ctx));
+        root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;

@@ -25,30 +25,17 @@ public static class InferCommand
         var size = Flags.Make<string?>(ctx, s, "--subvol-size", "Subvolume size z,y,x (default: to the end of the volume)", "--subvol_size");
         var output = Flags.Make<string>(ctx, s, "--seg-result-path", "Directory for seg_z_y_x.npz/.json", "--seg_result_path");
         var ckptDir = new Option<string?>("--checkpoints-path", "--checkpoints_path") { Description = "Directory for inference checkpoints (default: --seg-result-path)" };
-        var mean = new Option<double?>("--image-mean", "--image_mean") { Description = "Image mean (default: the model's)" };
-        var std = new Option<double?>("--image-stddev", "--image_stddev") { Description = "Image standard deviation (default: the model's)" };
         var auto = Flags.Make<bool>(ctx, s, "--auto-normalize", "Use the subvolume's own int(mean), int(std), as the seed does per block");
-        var init = new Option<double?>("--init-act", "--init_act") { Description = "Seed activation (default: the model's, 0.95)" };
-        var pad = new Option<double?>("--pad-value", "--pad_value") { Description = "Activation outside the object (default: the model's, 0.05)" };
-        var move = new Option<double?>("--move-threshold", "--move_threshold") { Description = "FoV move threshold (default: the model's, 0.9)" };
-        var seg = new Option<double?>("--seg-threshold", "--seg_threshold") { Description = "Segment threshold (default: the model's, 0.6)" };
-        var diff = Flags.Make<double>(ctx, s, "--diff-threshold", "FFN-PyTorch self-consistency threshold (0 = off, Google's behaviour)", "--diff_threshold");
-        var minSeg = Flags.Make<int>(ctx, s, "--min-seg-size", "Smallest object kept, voxels", "--min_seg_size");
-        var mbd = Flags.Make<string>(ctx, s, "--min-bound-dist", "Seeds this close (x,y,z) to a segment are skipped", "--min_bound_dist");
-        var disco = Flags.Make<double>(ctx, s, "--disco-seed-threshold", "Disconnected-seed bias fraction (negative = off)");
-        var ckpInterval = Flags.Make<double>(ctx, s, "--ckp-interval", "Seconds between inference checkpoints (0 = none)", "--ckp_interval");
-        var policy = Flags.Make<string>(ctx, s, "--seed-policy", "PolicyPeaks or PolicyGrid3d");
-        var voxel = Flags.Make<string>(ctx, s, "--voxel-size", "Voxel size z,y,x for the seed policy's distance transform");
+        var inf = new InferenceFlags(ctx);
         var keepProb = Flags.Make<bool>(ctx, s, "--keep-prob", "Also save the uint8 probability map ('prob' in the npz)");
-        var batch = Flags.Make<int>(ctx, s, "--batch-canvases", "Objects grown at once, their FoVs evaluated as one batch (1 = Google's exact order)");
         var fov = new Option<string?>("--fov-size") { Description = "Expected FoV z,y,x; refused if the model's differs" };
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var cmd = new Command("infer", "Segment one subvolume with a trained FFN (the seed's inference.py)")
         {
-            image, model, baseDir, modelName, corner, size, output, ckptDir, mean, std, auto, init, pad, move, seg, diff, minSeg, mbd,
-            disco, ckpInterval, policy, voxel, keepProb, batch, fov, device, threads,
+            image, model, baseDir, modelName, corner, size, output, ckptDir, auto, keepProb, fov, device, threads,
         };
+        foreach (var o in inf.All) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) =>
         {
             var modelPath = r.GetValue(model);
@@ -91,37 +78,22 @@ public static class InferCommand
                 throw new UsageException($"--fov-size {f}: the model {modelPath} has FoV {cfg.FovSize}");
             if (sz.Z < cfg.FovSize.Z || sz.Y < cfg.FovSize.Y || sz.X < cfg.FovSize.X)
                 throw new UsageException($"--subvol-size {sz}: smaller than the model's FoV {cfg.FovSize}");
-            var mbdXyz = Flags.ParseVec("--min-bound-dist", r.GetValue(mbd), positive: false);
-            var options = new InferenceOptions
-            {
-                InitActivation = r.GetValue(init) ?? cfg.InitActivation,
-                PadValue = r.GetValue(pad) ?? cfg.PadValue,
-                MoveThreshold = r.GetValue(move) ?? cfg.MoveThreshold,
-                SegmentThreshold = r.GetValue(seg) ?? cfg.SegmentThreshold,
-                DiffThreshold = r.GetValue(diff),
-                MinSegmentSize = r.GetValue(minSeg),
-                MinBoundaryDist = mbdXyz.Reversed(),
-                DiscoSeedThreshold = r.GetValue(disco),
-                KeepProbabilityMap = r.GetValue(keepProb),
-            };
-            options.Validate();
-            var voxelSize = Flags.ParseVec("--voxel-size", r.GetValue(voxel));
-            var policyName = r.GetValue(policy)!;
-            if (!SeedPolicyRegistry.Names.Contains(policyName, StringComparer.OrdinalIgnoreCase))
-                throw new UsageException($"--seed-policy {policyName}: known policies are {string.Join(", ", SeedPolicyRegistry.Names)}");
+            var options = inf.Options(r, cfg, r.GetValue(keepProb));
+            var voxelSize = Flags.ParseVec("--voxel-size", r.GetValue(inf.VoxelSize));
+            var policyName = inf.PolicyName(r);
             var req = new SubvolumeRequest
             {
                 Image = spec,
                 Box = box,
                 OutputDir = outDir,
-                ImageMean = r.GetValue(mean) ?? cfg.ImageMean,
-                ImageStddev = r.GetValue(std) ?? cfg.ImageStddev,
+                ImageMean = r.GetValue(inf.Mean) ?? cfg.ImageMean,
+                ImageStddev = r.GetValue(inf.Std) ?? cfg.ImageStddev,
                 AutoNormalize = r.GetValue(auto),
                 Options = options,
                 Deltas = cfg.Deltas,
                 SeedPolicy = policyName,
-                CheckpointInterval = r.GetValue(ckpInterval),
-                BatchCanvases = r.GetValue(batch) >= 1 ? r.GetValue(batch) : throw new UsageException($"--batch-canvases must be >= 1, got {r.GetValue(batch)}"),
+                CheckpointInterval = r.GetValue(inf.CkpInterval),
+                BatchCanvases = inf.BatchCanvases(r),
             };
             using var predictor = new NetworkFovPredictor(net, dev);
             var clock = System.Diagnostics.Stopwatch.StartNew();

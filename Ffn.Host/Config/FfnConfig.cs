@@ -16,10 +16,7 @@ public sealed class FfnConfig
 
     public static FfnConfig Load(string? userFile)
     {
-        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream("ffn.conf")
-            ?? throw new InvalidOperationException("embedded ffn.conf is missing from the build");
-        using var r = new StreamReader(s);
-        var defaults = ConfigurationFactory.ParseString(r.ReadToEnd());
+        var defaults = Embedded("ffn.conf").WithFallback(Embedded("akka.conf"));
         if (userFile is null) return new FfnConfig(defaults);
         if (!File.Exists(userFile)) throw new UsageException($"--config {userFile}: no such file");
         Akka.Configuration.Config user;
@@ -32,6 +29,17 @@ public sealed class FfnConfig
             throw new UsageException($"--config {userFile}: not valid HOCON: {e.Message.Split('\n')[0]}");
         }
         return new FfnConfig(user.WithFallback(defaults));
+    }
+
+    /// <summary>The whole merged configuration, `akka` section included, for the actor system.</summary>
+    public Akka.Configuration.Config Raw => _config;
+
+    private static Akka.Configuration.Config Embedded(string name)
+    {
+        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded {name} is missing from the build");
+        using var r = new StreamReader(s);
+        return ConfigurationFactory.ParseString(r.ReadToEnd());
     }
 
     public bool Has(string key) => _config.HasPath(key);

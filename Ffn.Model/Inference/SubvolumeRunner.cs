@@ -30,7 +30,10 @@ public sealed record SubvolumeRequest
     /// <summary>Objects grown at once, their FoVs batched into one network call (1 = Google's order exactly).</summary>
     public int BatchCanvases { get; init; } = 1;
 
-    public string Name => $"seg_{Box.Start.Z}_{Box.Start.Y}_{Box.Start.X}";
+    /// <summary>Result file stem; by default the seed's seg_z_y_x from the subvolume corner.</summary>
+    public string? ResultName { get; init; }
+
+    public string Name => ResultName ?? $"seg_{Box.Start.Z}_{Box.Start.Y}_{Box.Start.X}";
 }
 
 /// <summary>The outcome of one subvolume: where it was written and what the canvas counted.</summary>

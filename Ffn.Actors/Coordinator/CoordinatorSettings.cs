@@ -1,0 +1,14 @@
+namespace Ffn.Actors.Coordinator;
+
+/// <summary>The coordinator's tunables (each a flag and a HOCON key in the host).</summary>
+public sealed record CoordinatorSettings
+{
+    public int MaxAttempts { get; init; } = 3;
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>An attempt running longer is abandoned and its worker replaced (zero = no deadline).</summary>
+    public TimeSpan BlockDeadline { get; init; } = TimeSpan.Zero;
+
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+}

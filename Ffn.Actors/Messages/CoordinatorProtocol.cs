@@ -1,0 +1,28 @@
+using Ffn.Model.Geometry;
+
+namespace Ffn.Actors.Messages;
+
+/// <summary>Worker → coordinator: ready for a block (pull; one block in flight per worker).</summary>
+public sealed record RequestWork(string WorkerId) : IFfnMessage;
+
+/// <summary>Coordinator → worker: segment this block. Geometry only; the worker reads the input itself.</summary>
+public sealed record AssignBlock(string RunId, int BlockId, int Attempt, Box3 Core, Box3 Seg, Box3 Read) : IWithBlockId;
+
+/// <summary>Worker → coordinator: the block's result is committed at ResultPath.</summary>
+public sealed record BlockCompleted(string RunId, int BlockId, int Attempt, string WorkerId, string ResultPath, int Objects,
+    IReadOnlyDictionary<string, long> Counters, double Seconds) : IWithBlockId;
+
+/// <summary>Worker → coordinator: the attempt failed; the coordinator decides whether to retry.</summary>
+public sealed record BlockFailed(string RunId, int BlockId, int Attempt, string WorkerId, string Error, double Seconds) : IWithBlockId;
+
+/// <summary>Coordinator → worker: the attempt ran past its deadline; give it up (the worker is replaced).</summary>
+public sealed record AbandonBlock(string RunId, int BlockId, int Attempt) : IWithBlockId;
+
+/// <summary>Coordinator → workers: the run is over.</summary>
+public sealed record NoMoreWork(string RunId) : IFfnMessage;
+
+/// <summary>Coordinator → whoever started the run: it finished (Complete = no block failed).</summary>
+public sealed record RunCompleted(string RunId, bool Complete, string SummaryPath, string Summary) : IFfnMessage;
+
+/// <summary>Coordinator → whoever started the run: the run could not finish (e.g. stitching failed).</summary>
+public sealed record RunAborted(string RunId, string Error) : IFfnMessage;

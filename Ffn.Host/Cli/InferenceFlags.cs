@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Ffn.Model.Inference;
+using Ffn.Model.Inference.SeedPolicies;
+using Ffn.Model.Network;
+
+namespace Ffn.Host.Cli;
+
+/// <summary>
+/// The Canvas settings shared by `ffn infer` and `ffn run` (defaults under ffn.infer.*; thresholds default to the
+/// model's JSON sidecar), so both commands segment a block the same way.
+/// </summary>
+public sealed class InferenceFlags
+{
+    private const string S = "infer";
+    public Option<double?> Init { get; } = new("--init-act", "--init_act") { Description = "Seed activation (default: the model's, 0.95)" };
+    public Option<double?> Pad { get; } = new("--pad-value", "--pad_value") { Description = "Activation outside the object (default: the model's, 0.05)" };
+    public Option<double?> Move { get; } = new("--move-threshold", "--move_threshold") { Description = "FoV move threshold (default: the model's, 0.9)" };
+    public Option<double?> Seg { get; } = new("--seg-threshold", "--seg_threshold") { Description = "Segment threshold (default: the model's, 0.6)" };
+    public Option<double?> Mean { get; } = new("--image-mean", "--image_mean") { Description = "Image mean (default: the model's)" };
+    public Option<double?> Std { get; } = new("--image-stddev", "--image_stddev") { Description = "Image standard deviation (default: the model's)" };
+    public Option<double> Diff { get; }
+    public Option<int> MinSeg { get; }
+    public Option<string> MinBoundDist { get; }
+    public Option<double> Disco { get; }
+    public Option<double> CkpInterval { get; }
+    public Option<string> Policy { get; }
+    public Option<string> VoxelSize { get; }
+    public Option<int> Batch { get; }
+
+    public InferenceFlags(CommandContext ctx)
+    {
+        Diff = Flags.Make<double>(ctx, S, "--diff-threshold", "FFN-PyTorch self-consistency threshold (0 = off, Google's behaviour)", "--diff_threshold");
+        MinSeg = Flags.Make<int>(ctx, S, "--min-seg-size", "Smallest object kept, voxels", "--min_seg_size");
+        MinBoundDist = Flags.Make<string>(ctx, S, "--min-bound-dist", "Seeds this close (x,y,z) to a segment are skipped", "--min_bound_dist");
+        Disco = Flags.Make<double>(ctx, S, "--disco-seed-threshold", "Disconnected-seed bias fraction (negative = off)");
+        CkpInterval = Flags.Make<double>(ctx, S, "--ckp-interval", "Seconds between inference checkpoints (0 = none)", "--ckp_interval");
+        Policy = Flags.Make<string>(ctx, S, "--seed-policy", "PolicyPeaks or PolicyGrid3d");
+        VoxelSize = Flags.Make<string>(ctx, S, "--voxel-size", "Voxel size z,y,x for the seed policy's distance transform");
+        Batch = Flags.Make<int>(ctx, S, "--batch-canvases", "Objects grown at once, their FoVs evaluated as one batch (1 = Google's exact order)");
+    }
+
+    public IEnumerable<Option> All => [Init, Pad, Move, Seg, Mean, Std, Diff, MinSeg, MinBoundDist, Disco, CkpInterval, Policy, VoxelSize, Batch];
+
+    public InferenceOptions Options(ParseResult r, ModelConfig cfg, bool keepProbability)
+    {
+        var o = new InferenceOptions
+        {
+            InitActivation = r.GetValue(Init) ?? cfg.InitActivation,
+            PadValue = r.GetValue(Pad) ?? cfg.PadValue,
+            MoveThreshold = r.GetValue(Move) ?? cfg.MoveThreshold,
+            SegmentThreshold = r.GetValue(Seg) ?? cfg.SegmentThreshold,
+            DiffThreshold = r.GetValue(Diff),
+            MinSegmentSize = r.GetValue(MinSeg),
+            MinBoundaryDist = Flags.ParseVec("--min-bound-dist", r.GetValue(MinBoundDist), positive: false).Reversed(),
+            DiscoSeedThreshold = r.GetValue(Disco),
+            KeepProbabilityMap = keepProbability,
+        };
+        o.Validate();
+        return o;
+    }
+
+    public string PolicyName(ParseResult r)
+    {
+        var name = r.GetValue(Policy)!;
+        if (!SeedPolicyRegistry.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"--seed-policy {name}: known policies are {string.Join(", ", SeedPolicyRegistry.Names)}");
+        return name;
+    }
+
+    public int BatchCanvases(ParseResult r) =>
+        r.GetValue(Batch) >= 1 ? r.GetValue(Batch) : throw new UsageException($"--batch-canvases must be >= 1, got {r.GetValue(Batch)}");
+}

@@ -1,0 +1,64 @@
+using Ffn.Model.Geometry;
+
+namespace Ffn.Model.Blocks;
+
+/// <summary>Splits a volume into blocks (any shape; the last block along an axis takes the remainder).</summary>
+public static class BlockGrid
+{
+    /// <param name="blockShape">Core shape z,y,x; 0 on an axis = the whole extent (the seed's Z×512×512 is 0,512,512).</param>
+    /// <param name="overlap">Voxels two neighbouring blocks share (seg boxes), per axis.</param>
+    /// <param name="context">Extra voxels read around the seg box where the volume has them (FoV radius + deltas).</param>
+    /// <param name="minRead">The smallest box a canvas can work on (the FoV): read boxes are widened inward to it.</param>
+    public static IReadOnlyList<BlockSpec> Tile(Vec3i volumeShape, Vec3i blockShape, Vec3i overlap, Vec3i context, Vec3i minRead)
+    {
+        if (!volumeShape.AllPositive) throw new InputException($"volume shape {volumeShape} is empty");
+        var block = new Vec3i(
+            blockShape.Z <= 0 ? volumeShape.Z : Math.Min(blockShape.Z, volumeShape.Z),
+            blockShape.Y <= 0 ? volumeShape.Y : Math.Min(blockShape.Y, volumeShape.Y),
+            blockShape.X <= 0 ? volumeShape.X : Math.Min(blockShape.X, volumeShape.X));
+        for (int a = 0; a < 3; a++)
+        {
+            if (overlap[a] < 0 || context[a] < 0) throw new InputException($"overlap {overlap} and context {context} must not be negative");
+            if (overlap[a] >= block[a] && block[a] < volumeShape[a])
+                throw new InputException($"overlap {overlap} must be smaller than the block shape {block}");
+            if (volumeShape[a] < minRead[a])
+                throw new InputException($"volume shape {volumeShape} is smaller than the field of view {minRead}");
+        }
+        var vol = Box3.FromShape(volumeShape);
+        var low = overlap / 2;
+        var high = overlap - low;
+        var blocks = new List<BlockSpec>();
+        var grid = new Vec3i((volumeShape.Z + block.Z - 1) / block.Z, (volumeShape.Y + block.Y - 1) / block.Y, (volumeShape.X + block.X - 1) / block.X);
+        foreach (var core in vol.Tiles(block))
+        {
+            var seg = Box3.FromStartEnd(core.Start - low, core.End + high).Intersect(vol);
+            var read = seg.Grow(context).Intersect(vol);
+            read = WidenTo(read, minRead, vol);
+            var g = new Vec3i(core.Start.Z / block.Z, core.Start.Y / block.Y, core.Start.X / block.X);
+            blocks.Add(new BlockSpec(blocks.Count, g, core, seg, read));
+        }
+        if (blocks.Count != grid.Product) throw new InvalidOperationException("block grid miscounted");
+        return blocks;
+    }
+
+    /// <summary>The number of blocks along each axis.</summary>
+    public static Vec3i GridShape(IReadOnlyList<BlockSpec> blocks) =>
+        blocks.Count == 0 ? Vec3i.Zero : blocks[^1].Grid + Vec3i.One;
+
+    // A thin remainder block still needs a full FoV of image: borrow it from the neighbour's side.
+    private static Box3 WidenTo(Box3 box, Vec3i min, Box3 vol)
+    {
+        var s = box.Start;
+        var e = box.End;
+        int[] start = s.ToArray(), end = e.ToArray();
+        for (int a = 0; a < 3; a++)
+        {
+            int need = min[a] - (end[a] - start[a]);
+            if (need <= 0) continue;
+            int down = Math.Min(need, start[a] - vol.Start[a]);
+            start[a] -= down;
+            end[a] = Math.Min(vol.End[a], end[a] + need - down);
+        }
+        return Box3.FromStartEnd(new Vec3i(start[0], start[1], start[2]), new Vec3i(end[0], end[1], end[2]));
+    }
+}
