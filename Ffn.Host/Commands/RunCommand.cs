@@ -47,13 +47,14 @@ public static class RunCommand
         var normalize = Flags.Make<string>(ctx, s, "--normalize", "fixed (the model's mean/stddev) or per-block (the seed's int(mean), int(std) per block)");
         var mask = Flags.Make<string>(ctx, s, "--mask", "Mask volume PATH.h5:dataset; blocks whose mask is all zero are skipped (\"\" = none)");
         var force = Flags.Make<bool>(ctx, s, "--force", "Replace the results of a different run in the output directory");
+        var seedInContext = Flags.Make<bool>(ctx, s, "--seed-in-context", "Also seed in each block's context margin (slower; by default only the block's own box is seeded)");
         var inf = new InferenceFlags(ctx);
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var cmd = new Command("run", "Segment a whole volume block by block with a pool of workers, then stitch (the seed's inference.sh)")
         {
             inputArg, outputArg, input, model, output, blockShape, overlap, context, workers, merge, minRun, minOverlap, minIou,
-            maxAttempts, backoff, deadline, progressEvery, normalize, mask, force, device, threads,
+            maxAttempts, backoff, deadline, progressEvery, normalize, mask, force, seedInContext, device, threads,
         };
         foreach (var o in inf.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
@@ -120,6 +121,7 @@ public static class RunCommand
                 VoxelSize = voxel,
                 BatchCanvases = inf.BatchCanvases(r),
                 CheckpointInterval = r.GetValue(inf.CkpInterval),
+                SeedInContext = r.GetValue(seedInContext),
             };
             var dev = r.GetValue(device)!;
             TorchRuntime.ParseDevice(dev); // fail on a bad device before any work starts

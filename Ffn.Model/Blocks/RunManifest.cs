@@ -33,6 +33,7 @@ public sealed class RunManifest
             ["normalization"] = s.PerBlockNormalization ? "per-block" : $"fixed {s.ImageMean:R} {s.ImageStddev:R}",
             ["inference_options"] = JsonSerializer.Serialize(s.Options),
             ["seed_policy"] = s.SeedPolicy,
+            ["seed_in_context"] = s.SeedInContext ? "true" : "false",
             ["voxel_size_zyx"] = s.VoxelSize.ToString(),
             ["batch_canvases"] = s.BatchCanvases.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

@@ -24,6 +24,7 @@ public sealed class SegmentationBlockProcessor(SegmentationSettings settings, Bl
             Box = block.Read,
             OutputDir = store.BlocksDir,
             ResultName = block.Name,
+            SeedRegion = settings.SeedInContext ? null : block.Seg,
             ImageMean = settings.ImageMean,
             ImageStddev = settings.ImageStddev,
             AutoNormalize = settings.PerBlockNormalization,

@@ -21,6 +21,9 @@ public sealed record SegmentationSettings
     public Vec3i VoxelSize { get; init; } = Vec3i.One;
     public int BatchCanvases { get; init; } = 1;
 
+    /// <summary>Also seed in the context margin (objects there are then segmented by both neighbours; slower).</summary>
+    public bool SeedInContext { get; init; }
+
     /// <summary>Seconds between in-block checkpoints, so a killed run resumes inside a long block (0 = none).</summary>
     public double CheckpointInterval { get; init; }
 }

@@ -30,6 +30,9 @@ public sealed record SubvolumeRequest
     /// <summary>Objects grown at once, their FoVs batched into one network call (1 = Google's order exactly).</summary>
     public int BatchCanvases { get; init; } = 1;
 
+    /// <summary>Seeds only inside this box (volume coordinates), e.g. a block without its context margin (null = anywhere).</summary>
+    public Box3? SeedRegion { get; init; }
+
     /// <summary>Result file stem; by default the seed's seg_z_y_x from the subvolume corner.</summary>
     public string? ResultName { get; init; }
 
@@ -65,6 +68,7 @@ public static class SubvolumeRunner
         }
 
         var seeds = seedPolicy(image, predictor.FovSize / 2);
+        if (req.SeedRegion is { } region) seeds = new RegionSeedPolicy(seeds, region.Translate(Vec3i.Zero - req.Box.Start));
         bool resumed = TryRestore(req, canvas, seeds);
         var clock = Stopwatch.StartNew();
         var lastSave = Stopwatch.StartNew();
@@ -161,6 +165,8 @@ public static class SubvolumeRunner
             options = req.Options,
             deltas_zyx = req.Deltas.ToArray(),
             seed_policy = req.SeedPolicy,
+            seed_region_start_zyx = req.SeedRegion?.Start.ToArray(),
+            seed_region_size_zyx = req.SeedRegion?.Size.ToArray(),
             batch_canvases = req.BatchCanvases,
             objects = canvas.Origins.Count,
             counters = canvas.Counters.Values,

@@ -1,0 +1,155 @@
+using Akka.Actor;
+using Ffn.Actors;
+using Ffn.Actors.Messages;
+using Ffn.Actors.Stitcher;
+using Ffn.Model.Blocks;
+using Ffn.Model.Geometry;
+using Ffn.Model.Stitching;
+using Ffn.Model.Synthetic;
+using Ffn.Model.Volumes;
+using Ffn.Model.Volumes.Hdf5;
+using Ffn.Tests.Support;
+
+namespace Ffn.Tests.Actors;
+
+/// <summary>The whole single-node pipeline (coordinator, workers, stitcher, assembler, HDF5/TIFF output) with a
+/// ground-truth block processor, so outputs can be compared byte for byte between runs.</summary>
+public class LocalRunTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    private readonly SynthVolume _synth = SynthGenerator.Generate(new SynthOptions { Shape = new Vec3i(24, 64, 80), Seed = 5, EmptySlab = true });
+
+    private RunRequest Request(string dir, Func<BlockSpec, int, CancellationToken, bool>? fault = null, int workers = 2, MergeMode merge = MergeMode.Faces,
+        Vec3i? overlap = null)
+    {
+        var shape = _synth.Labels.Shape;
+        var blocks = BlockGrid.Tile(shape, new Vec3i(6, 32, 32), overlap ?? Vec3i.Zero, new Vec3i(2, 4, 4), new Vec3i(5, 5, 5));
+        var store = new BlockResultStore(dir);
+        Directory.CreateDirectory(store.BlocksDir);
+        var raw = _synth.Raw;
+        return new RunRequest
+        {
+            RunId = "t",
+            Blocks = blocks,
+            Store = store,
+            IsEmpty = b => EmptyBlockCheck.AllZero(new InMemoryVolumeReader("raw", raw), b.Seg),
+            MakeAssembler = () => new BlockAssembler(shape, blocks.Select(b => new StitchBlock(b.Index, b.Core, b.Seg)).ToList(),
+                new MergeOptions(merge, 3, 20, 0.3)),
+            Outputs = new StitchOutputs(Path.Combine(dir, "out.h5"), "segmentation", Path.Combine(dir, "out.tif")),
+            MakeProcessor = () => new GroundTruthBlockProcessor(_synth.Labels, store, fault),
+            Workers = workers,
+            Coordinator = new Ffn.Actors.Coordinator.CoordinatorSettings { RetryBackoff = TimeSpan.FromMilliseconds(5), ProgressInterval = TimeSpan.Zero },
+            WorkerReplaceBackoff = TimeSpan.Zero,
+        };
+    }
+
+    private static async Task<IFfnMessage> Run(RunRequest r, CancellationToken cancel = default)
+    {
+        using var sys = ActorSystem.Create("t", "akka.loglevel = ERROR");
+        try { return await LocalRun.RunAsync(sys, r, cancel); }
+        finally { await sys.Terminate(); }
+    }
+
+    private static (byte[] H5, byte[] Tif) Outputs(string dir)
+    {
+        using var h5 = Hdf5VolumeReader.Open(Path.Combine(dir, "out.h5"), "segmentation");
+        var a = h5.Read(Box3.FromShape(h5.Info.Shape));
+        using var tif = VolumeStore.OpenRead(Path.Combine(dir, "out.tif"));
+        var b = tif.Read(Box3.FromShape(tif.Info.Shape));
+        Assert.Equal(DType.UInt32, a.DType);
+        Assert.True(a.ContentEquals(b), "the HDF5 and TIFF outputs differ");
+        return (a.Bytes.ToArray(), b.Bytes.ToArray());
+    }
+
+    [Fact]
+    public async Task Empty_blocks_are_skipped_and_ids_are_unique_per_block_without_merging()
+    {
+        var dir = Path.Combine(_tmp.Path, "clean");
+        var req = Request(dir, merge: MergeMode.None);
+        var done = Assert.IsType<RunCompleted>(await Run(req));
+        Assert.True(done.Complete);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(done.Summary)!;
+        Assert.True((int)summary["blocks_empty"]! >= 2, "the synthetic empty slab should make whole blocks empty");
+        var (h5, _) = Outputs(dir);
+        var seg = new Volume<uint>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(h5).ToArray(), _synth.Labels.Shape);
+        // Without merging every (block, ground-truth object) pair is its own id, and an id lives in one block only.
+        var pairs = new HashSet<(int, uint)>();
+        var blockOf = new Dictionary<uint, int>();
+        foreach (var b in req.Blocks)
+        for (int z = b.Core.Start.Z; z < b.Core.End.Z; z++)
+        for (int y = b.Core.Start.Y; y < b.Core.End.Y; y++)
+        for (int x = b.Core.Start.X; x < b.Core.End.X; x++)
+        {
+            uint s = seg[z, y, x], g = _synth.Labels[z, y, x];
+            Assert.Equal(g == 0, s == 0);
+            if (s == 0) continue;
+            pairs.Add((b.Index, g));
+            Assert.Equal(b.Index, blockOf.TryGetValue(s, out var known) ? known : blockOf[s] = b.Index);
+        }
+        Assert.Equal(pairs.Count, blockOf.Count);
+    }
+
+    [Fact]
+    public async Task Faults_on_early_attempts_do_not_change_the_output()
+    {
+        var clean = Path.Combine(_tmp.Path, "clean");
+        Assert.IsType<RunCompleted>(await Run(Request(clean)));
+        var faulty = Path.Combine(_tmp.Path, "faulty");
+        var r = Assert.IsType<RunCompleted>(await Run(Request(faulty, (b, attempt, _) => b.Index % 3 == 0 && attempt <= 2)));
+        Assert.True(r.Complete);
+        Assert.Contains("injected fault", r.Summary);
+        Assert.Equal(Outputs(clean), Outputs(faulty));
+    }
+
+    [Fact]
+    public async Task A_run_stopped_midway_and_restarted_gives_identical_datasets()
+    {
+        var clean = Path.Combine(_tmp.Path, "clean");
+        Assert.IsType<RunCompleted>(await Run(Request(clean, workers: 1)));
+
+        var dir = Path.Combine(_tmp.Path, "restarted");
+        using var stop = new CancellationTokenSource();
+        int processed = 0;
+        // The fourth block to start cancels the run: the process "dies" with three blocks committed.
+        var first = Request(dir, (b, attempt, ct) =>
+        {
+            if (Interlocked.Increment(ref processed) == 4)
+            {
+                stop.Cancel();
+                ct.WaitHandle.WaitOne(TimeSpan.FromSeconds(30));
+            }
+            return false;
+        }, workers: 1);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(first, stop.Token));
+        Assert.False(File.Exists(Path.Combine(dir, "out.h5")));
+        int committed = first.Blocks.Count(b => first.Store.IsCommitted(b));
+        Assert.InRange(committed, 3, 4);
+
+        var second = Assert.IsType<RunCompleted>(await Run(Request(dir, workers: 2)));
+        Assert.Contains($"\"blocks_reused\":{committed}", second.Summary);
+        Assert.Equal(Outputs(clean), Outputs(dir));
+    }
+
+    [Fact]
+    public async Task Overlap_merge_runs_through_the_pipeline_and_keeps_ground_truth_objects_apart()
+    {
+        var dir = Path.Combine(_tmp.Path, "overlap");
+        var done = Assert.IsType<RunCompleted>(await Run(Request(dir, merge: MergeMode.Overlap, overlap: new Vec3i(2, 8, 8))));
+        Assert.True(done.Complete);
+        var (h5, _) = Outputs(dir);
+        var seg = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(h5).ToArray();
+        var gtOf = new Dictionary<uint, uint>();
+        for (long i = 0; i < seg.Length; i++)
+        {
+            if (seg[i] == 0) continue;
+            if (gtOf.TryGetValue(seg[i], out var g)) Assert.Equal(g, _synth.Labels.Data[i]);
+            else gtOf[seg[i]] = _synth.Labels.Data[i];
+        }
+        // Perfect blocks that overlap match every object across every boundary: one id per ground-truth object
+        // (objects split into pieces inside one block by the crop are the exception, so allow a few).
+        int gtObjects = _synth.Labels.Data.Where(v => v != 0).Distinct().Count();
+        Assert.InRange(gtOf.Count, gtObjects, gtObjects + gtObjects / 10);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
