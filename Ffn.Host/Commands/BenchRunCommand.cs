@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Ffn.Actors;
+using Ffn.Actors.Messages;
+using Ffn.Actors.Stitcher;
+using Ffn.Host.Cli;
+using Ffn.Model.Blocks;
+using Ffn.Model.Checkpoints;
+using Ffn.Model.Geometry;
+using Ffn.Model.Inference;
+using Ffn.Model.Network;
+using Ffn.Model.Stitching;
+using Ffn.Model.Volumes;
+using Ffn.Model.Volumes.Hdf5;
+
+namespace Ffn.Host.Commands;
+
+/// <summary>
+/// `ffn bench run`: the whole pipeline (coordinator, workers, stitcher) on a crop of real EM with 1, 2, ... workers
+/// sharing the machine's cores: blocks/s, voxels/s, and how much of the workers' time is not spent in the network.
+/// </summary>
+public static class BenchRunCommand
+{
+    public static Command Create(CommandContext ctx)
+    {
+        const string s = "bench.run";
+        var image = Flags.Make<string>(ctx, s, "--image", "Image volume PATH.h5:dataset (\"\" = ../shared's FIB-25 training_sample1.h5:raw)");
+        var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (\"\" = ../shared's Google FIB-25 checkpoint)");
+        var corner = Flags.Make<string>(ctx, s, "--corner", "Crop corner z,y,x");
+        var size = Flags.Make<string>(ctx, s, "--size", "Crop size z,y,x");
+        var block = Flags.Make<string>(ctx, s, "--block-shape", "Block shape z,y,x");
+        var workers = Flags.Make<string>(ctx, s, "--workers", "Worker counts to time, comma-separated");
+        var cores = Flags.Make<int>(ctx, s, "--cores", "CPU threads shared by the workers (0 = all cores)");
+        var cmd = new Command("run", "Time the block pipeline with 1 and more workers and the share of worker time outside the network")
+        {
+            image, model, corner, size, block, workers, cores,
+        };
+        cmd.SetAction(async (r, cancel) =>
+        {
+            string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
+            var imgText = r.GetValue(image) is { Length: > 0 } i ? i : Path.Combine(shared, "data", "fib25", "training_sample1.h5") + ":raw";
+            var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : Path.Combine(shared, "data", "google-fib25", "model.ckpt-27465036");
+            var counts = (r.GetValue(workers) ?? "1,2").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(t => int.TryParse(t, out var n) && n >= 1 ? n : throw new UsageException($"--workers {t}: expected positive counts")).ToArray();
+            int nCores = r.GetValue(cores) > 0 ? r.GetValue(cores) : Environment.ProcessorCount;
+            var crop = new Box3(Flags.ParseVec("--corner", r.GetValue(corner), positive: false), Flags.ParseVec("--size", r.GetValue(size)));
+            var blockShape = Flags.ParseVec("--block-shape", r.GetValue(block));
+            var net = ModelCheckpoint.Load(modelPath);
+            var cfg = net.Config;
+            var dev = TorchRuntime.ParseDevice("cpu");
+            var tmp = Directory.CreateTempSubdirectory("ffn-bench-run-").FullName;
+            var ci = CultureInfo.InvariantCulture;
+            try
+            {
+                var input = Path.Combine(tmp, "crop.h5");
+                using (var reader = VolumeStore.OpenRead(VolumeSpec.Parse(imgText)))
+                {
+                    if (!reader.Info.Box.Contains(crop)) throw new UsageException($"--corner/--size {crop}: outside {imgText} {reader.Info.Shape}");
+                    var v = reader.Read(crop);
+                    v.Offset = Vec3i.Zero;
+                    Hdf5VolumeWriter.WriteVolume(input, "raw", v);
+                }
+                var blocks = BlockGrid.Tile(crop.Size, blockShape, Vec3i.Zero, cfg.FovSize / 2 + cfg.Deltas, cfg.FovSize);
+                TorchRuntime.SetThreads(1);
+                double bareMs;
+                using (var timer = new ForwardTimer(net, dev))
+                {
+                    timer.Time(1, 1);
+                    var t = timer.Time(1, 7).Order().ToArray();
+                    bareMs = t[t.Length / 2];
+                }
+                ctx.Out.WriteLine(string.Create(ci, $"{imgText} crop {crop} in {blocks.Count} blocks of {blockShape}; {nCores} cores; bare forward at 1 thread: {bareMs:F0} ms per FoV"));
+                foreach (int w in counts)
+                {
+                    int threads = Math.Max(1, nCores / w);
+                    TorchRuntime.SetThreads(threads);
+                    var dir = Path.Combine(tmp, $"run-{w}");
+                    var store = new BlockResultStore(dir);
+                    Directory.CreateDirectory(store.BlocksDir);
+                    var settings = new SegmentationSettings
+                    {
+                        Image = VolumeSpec.Parse(input + ":raw"), ModelPath = modelPath, Deltas = cfg.Deltas, ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
+                        Options = new InferenceOptions { InitActivation = cfg.InitActivation, PadValue = cfg.PadValue, MoveThreshold = cfg.MoveThreshold, SegmentThreshold = cfg.SegmentThreshold },
+                    };
+                    var req = new RunRequest
+                    {
+                        RunId = $"bench{w}",
+                        Blocks = blocks,
+                        Store = store,
+                        IsEmpty = _ => false,
+                        MakeAssembler = () => new BlockAssembler(crop.Size, blocks.Select(b => new StitchBlock(b.Index, b.Core, b.Seg)).ToList(), new MergeOptions(MergeMode.Faces)),
+                        Outputs = new StitchOutputs(Path.Combine(dir, "final_result.h5"), "segmentation", Path.Combine(dir, "final_result.tif")),
+                        MakeProcessor = () => new SegmentationBlockProcessor(settings, store, "cpu"),
+                        Workers = w,
+                        Progress = ctx.Progress.Report,
+                    };
+                    var system = ActorSystem.Create("bench", ctx.Config.Raw);
+                    var clock = Stopwatch.StartNew();
+                    IFfnMessage verdict;
+                    try { verdict = await LocalRun.RunAsync(system, req, cancel); }
+                    finally { await system.Terminate(); }
+                    double wall = clock.Elapsed.TotalSeconds;
+                    if (verdict is not RunCompleted done) throw new InvalidOperationException($"bench run with {w} workers aborted: {((RunAborted)verdict).Error}");
+                    var sum = JsonNode.Parse(done.Summary)!;
+                    var blockRows = sum["blocks"]!.AsArray();
+                    double busy = blockRows.Sum(b => (double)b!["seconds"]!);
+                    long evals = (long?)sum["counters"]?[Counters.NetworkEvaluations] ?? 0;
+                    double predict = ((long?)sum["counters"]?[Counters.PredictMs] ?? 0) / 1000.0;
+                    double workerTime = w * wall;
+                    ctx.Out.WriteLine(string.Create(ci,
+                        $"workers {w} x {threads} threads: {wall:F1} s, {blocks.Count / wall:F3} blocks/s, {crop.Volume / wall:F0} voxels/s, {evals} evaluations ({evals / wall:F2}/s); " +
+                        $"worker time {workerTime:F1} s: in blocks {100 * busy / workerTime:F1}%, in network calls {100 * predict / workerTime:F1}%, " +
+                        $"outside network calls {100 * (1 - predict / workerTime):F1}% (inside blocks: {100 * (1 - predict / Math.Max(busy, 1e-9)):F1}%)"));
+                }
+            }
+            finally
+            {
+                Directory.Delete(tmp, recursive: true);
+            }
+            return FfnCli.Ok;
+        });
+        return cmd;
+    }
+}

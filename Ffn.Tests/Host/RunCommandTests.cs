@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using Ffn.Model.Checkpoints;
+using Ffn.Model.Geometry;
+using Ffn.Model.Network;
+using Ffn.Model.Volumes;
+using Ffn.Model.Volumes.Hdf5;
+using Ffn.Tests.Support;
+using static TorchSharp.torch;
+
+namespace Ffn.Tests.Host;
+
+/// <summary>`ffn run` end to end with a real (tiny, randomly initialised) network on a synthetic volume.</summary>
+public class RunCommandTests
+{
+    private static string TinyModel(TempDir tmp, string name = "tiny.pkl", int seed = 3)
+    {
+        manual_seed(seed);
+        var cfg = new ModelConfig { Depth = 1, Features = 4, FovSize = new Vec3i(7, 7, 7), Deltas = new Vec3i(2, 2, 2), ImageMean = 128, ImageStddev = 33 };
+        using var m = new ConvStack3D(cfg);
+        var path = tmp.File(name);
+        ModelCheckpoint.Save(m, path, cfg);
+        return path;
+    }
+
+    private static string Synth(TempDir tmp)
+    {
+        var path = tmp.File("vol.h5");
+        var r = Cli.Run("synth", path, "--shape", "32,40,40", "--seed", "2", "--empty-slab");
+        Assert.True(r.ExitCode == 0, r.Err);
+        return path;
+    }
+
+    private static string[] RunArgs(string input, string model, string outDir, params string[] extra) =>
+        ["run", "--input", input + ":raw", "--model", model, "--output", outDir, "--block-shape", "8,20,20", "--min-seg-size", "20",
+         "--workers", "2", "--threads", "1", "--merge", "faces", "--min-consecutive-pixels", "3", .. extra];
+
+    private static Volume H5(string dir)
+    {
+        using var r = Hdf5VolumeReader.Open(Path.Combine(dir, "final_result.h5"), "segmentation");
+        return r.Read(Box3.FromShape(r.Info.Shape));
+    }
+
+    [Fact]
+    public void Runs_skips_empty_blocks_writes_readable_outputs_and_resumes_identically()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TinyModel(tmp);
+        var outDir = tmp.File("run");
+        var r = Cli.Run(RunArgs(input, model, outDir));
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        Assert.Equal(16, (int)summary["blocks_total"]!);
+        Assert.Equal(4, (int)summary["blocks_empty"]!); // synth --empty-slab zeroes z 0..7: the first layer of blocks
+        Assert.Equal(12, (int)summary["blocks_done"]!);
+        Assert.Equal(12, Directory.GetFiles(Path.Combine(outDir, "blocks"), "seg_*.npz").Length);
+        Assert.True((bool)summary["complete"]!);
+
+        // h5py and tifffile read both outputs: same shape, dtype and content.
+        var check = PythonOracle.Run("""
+import sys, h5py, tifffile, numpy as np
+d = sys.argv[1]
+with h5py.File(d + '/final_result.h5', 'r') as f:
+    a = f['segmentation'][...]
+b = tifffile.imread(d + '/final_result.tif')
+assert a.shape == (32, 40, 40), a.shape
+assert a.dtype == np.uint32 and b.dtype == np.uint32, (a.dtype, b.dtype)
+assert (a == b).all()
+assert (a[:8] == 0).all()
+print(len(np.unique(a)))
+""", outDir);
+        Assert.True(int.Parse(check.Trim()) >= 1);
+        var first = H5(outDir);
+
+        // A second run in the same directory reuses every committed block and writes the same datasets.
+        var again = Cli.Run(RunArgs(input, model, outDir));
+        Assert.True(again.ExitCode == 0, again.Err);
+        Assert.Contains("0 done, 12 reused, 4 empty, 0 failed of 16 blocks", again.Out);
+        Assert.True(first.ContentEquals(H5(outDir)));
+
+        // Another model in the same directory is refused, unless --force.
+        var other = TinyModel(tmp, "other.pkl", seed: 4);
+        var refused = Cli.Run(RunArgs(input, other, outDir));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("holds a different run (model_sha256", refused.Err);
+        var forced = Cli.Run(RunArgs(input, other, outDir, "--force"));
+        Assert.True(forced.ExitCode == 0, forced.Err);
+        Assert.Contains("12 done, 0 reused", forced.Out);
+    }
+
+    [Fact]
+    public void The_seeds_positional_form_works()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TinyModel(tmp);
+        var r = Cli.Run("run", input, tmp.File("out"), "--model", model, "--block-shape", "0,40,40", "--min-seg-size", "20", "--threads", "1");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("1 done, 0 reused, 0 empty, 0 failed of 1 blocks", r.Out);
+        Assert.True(File.Exists(tmp.File("out/final_result.tif")));
+    }
+
+    [Fact]
+    public void Bad_input_gets_one_line_naming_the_flag()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TinyModel(tmp);
+        var o = tmp.File("o");
+        var cases = new (string[] Args, string Expect)[]
+        {
+            (["run", "--input", input + ":raw", "--model", model, "--output", o, "--block-shape", "4,20,20"], "--block-shape"),
+            (["run", "--input", input + ":raw", "--model", model, "--output", o, "--block-shape", "8,20,20", "--overlap", "0,20,0"], "--overlap"),
+            (["run", "--input", input + ":raw", "--model", model, "--output", o, "--merge", "overlap"], "--merge overlap"),
+            (["run", "--input", input + ":raw", "--model", model, "--output", o, "--merge", "glue"], "--merge glue"),
+            (["run", "--input", input + ":raw", "--model", model, "--output", o, "--workers", "0"], "--workers"),
+            (["run", "--input", input + ":raw", "--model", model, "--output", o, "--normalize", "maybe"], "--normalize"),
+            (["run", "--input", input + ":raw", "--output", o], "--model"),
+            (["run", "--input", tmp.File("missing.h5") + ":raw", "--model", model, "--output", o], "missing.h5"),
+            (["run", "--input", input + ":raw", "--model", model, "--output", o, "--mask", input + ":labels", "--block-shape", "8,20,20", "--context", "1,1"], "--context"),
+        };
+        foreach (var (args, expect) in cases)
+        {
+            var r = Cli.Run(args);
+            Assert.True(r.ExitCode == 2, $"{string.Join(' ', args)}: exit {r.ExitCode}: {r.Err}");
+            Assert.Contains(expect, r.Err);
+            Assert.True(r.ErrLines.Length <= 2, r.Err);
+        }
+        Assert.False(File.Exists(Path.Combine(o, "final_result.h5")));
+    }
+}
