@@ -136,8 +136,19 @@ public sealed class BlockAssembler : IDisposable
         }
     }
 
-    /// <summary>uint64 labels: narrowed to uint32 (ranks when ids exceed 32 bits); Write's load may return either type.</summary>
-    public void Add(int blockIndex, Volume<ulong>? labels) => Add(blockIndex, labels is null ? null : BlockLabels.Narrow(labels));
+    /// <summary>
+    /// Labels of either id type: uint32 as above, uint64 narrowed to uint32 (by rank when ids exceed 32 bits; Write
+    /// narrows its reloaded labels the same way). A literal null binds to the uint32 overload.
+    /// </summary>
+    public void Add(int blockIndex, Volume? labels) => Add(blockIndex, ToUInt32(blockIndex, labels));
+
+    private static Volume<uint>? ToUInt32(int blockIndex, Volume? raw) => raw switch
+    {
+        null => null,
+        Volume<uint> u => u,
+        Volume<ulong> l => BlockLabels.Narrow(l),
+        _ => throw new ArgumentException($"block {blockIndex}: labels must be uint32 or uint64, got {raw.DType.Name()}"),
+    };
 
     /// <summary>
     /// After every block was added: resolves the merges, assigns final ids and streams the output in z slabs, each
@@ -178,14 +189,7 @@ public sealed class BlockAssembler : IDisposable
                 ct.ThrowIfCancellationRequested();
                 var block = _blocks[i];
                 var part = block.Core.Intersect(band);
-                var raw = load(i);
-                var labels = raw switch
-                {
-                    null => null,
-                    Volume<uint> u => u,
-                    Volume<ulong> l => BlockLabels.Narrow(l),
-                    _ => throw new InvalidDataException($"block {i}: labels must be uint32 or uint64, got {raw.DType.Name()}"),
-                };
+                var labels = ToUInt32(i, load(i));
                 CheckBox(block, labels);
                 Relabel(i, labels, part, slab, finalOfRank[i]);
                 meter.Add(1);
