@@ -1,0 +1,22 @@
+namespace Ffn.Model.Stitching;
+
+/// <summary>
+/// What a stitch did. Objects before merging: distinct (block, local id) pairs with voxels in their block's Core;
+/// after: final ids. PairsMerged: distinct object pairs the merge rule accepted; BoundaryVoxelPairs: voxel pairs it
+/// examined (face positions for faces, shared-region voxels for overlap). Seconds: AddSeconds is all time in Add
+/// (label tables and merge data), MergeSeconds the part spent extracting and matching merge data plus the final
+/// union-find pass, WriteSeconds loading, relabelling and writing the output.
+/// </summary>
+public sealed record StitchSummary(
+    int Blocks,
+    int EmptyBlocks,
+    long Voxels,
+    long ObjectsBefore,
+    long ObjectsAfter,
+    long PairsMerged,
+    long BoundaryVoxelPairs,
+    double AddSeconds,
+    double MergeSeconds,
+    double WriteSeconds,
+    long PeakPendingBytes,
+    long PeakSlabBytes);
