@@ -101,6 +101,28 @@ print(len(np.unique(a)))
     }
 
     [Fact]
+    public void A_failed_output_write_stops_the_run_cleanly_and_a_rerun_resumes()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TinyModel(tmp);
+        var outDir = tmp.File("run");
+        // A directory where the output file must go makes the final rename fail, as a full disk would fail a write.
+        Directory.CreateDirectory(Path.Combine(outDir, "final_result.h5"));
+        var r = Cli.Run(RunArgs(input, model, outDir));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("run aborted: stitching failed", r.Err);
+        Assert.False(File.Exists(Path.Combine(outDir, "summary.json")));
+        Assert.Empty(Directory.GetFiles(outDir, ".*tmp*"));
+        Assert.Equal(12, Directory.GetFiles(Path.Combine(outDir, "blocks"), "seg_*.json").Length);
+
+        Directory.Delete(Path.Combine(outDir, "final_result.h5"));
+        var again = Cli.Run(RunArgs(input, model, outDir));
+        Assert.True(again.ExitCode == 0, again.Err);
+        Assert.Contains("0 done, 12 reused", again.Out);
+    }
+
+    [Fact]
     public void Bad_input_gets_one_line_naming_the_flag()
     {
         using var tmp = new TempDir();
