@@ -15,6 +15,7 @@ namespace Ffn.Actors.Coordinator;
 public sealed class RunCoordinator : ReceiveActor, IWithTimers
 {
     private readonly string _runId;
+    private readonly RunJob _job;
     private readonly BlockScheduler _scheduler;
     private readonly BlockResultStore _store;
     private readonly Func<BlockSpec, bool> _isEmpty;
@@ -32,10 +33,11 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RunCoordinator(string runId, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, Func<BlockSpec, bool> isEmpty,
+    public RunCoordinator(RunJob job, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, Func<BlockSpec, bool> isEmpty,
         IActorRef stitcher, IActorRef reportTo, CoordinatorSettings settings, Action<string>? progress, JsonNode? runSettings)
     {
-        _runId = runId;
+        _job = job;
+        _runId = job.RunId;
         _scheduler = new BlockScheduler(blocks, settings.MaxAttempts, settings.RetryBackoff, settings.RetryBackoffMax);
         _store = store;
         _isEmpty = isEmpty;
@@ -58,9 +60,9 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
         Receive<CheckFailed>(m => Abort(m.Error));
     }
 
-    public static Props Props(string runId, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, Func<BlockSpec, bool> isEmpty,
+    public static Props Props(RunJob job, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, Func<BlockSpec, bool> isEmpty,
         IActorRef stitcher, IActorRef reportTo, CoordinatorSettings settings, Action<string>? progress = null, JsonNode? runSettings = null) =>
-        Akka.Actor.Props.Create(() => new RunCoordinator(runId, blocks, store, isEmpty, stitcher, reportTo, settings, progress, runSettings));
+        Akka.Actor.Props.Create(() => new RunCoordinator(job, blocks, store, isEmpty, stitcher, reportTo, settings, progress, runSettings));
 
     protected override void PreStart()
     {
@@ -98,14 +100,19 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
 
     private void OnRequestWork(RequestWork m)
     {
-        if (!_workers.ContainsKey(m.WorkerId))
+        if (!_workers.TryGetValue(m.WorkerId, out var known) || !known.Equals(Sender))
         {
             _workers[m.WorkerId] = Sender;
             Context.Watch(Sender);
         }
-        // A worker asking again while we think it holds a block has restarted: that attempt is lost.
-        foreach (var lost in _scheduler.InFlightFor(m.WorkerId))
-            FailAttempt(lost.Spec.Index, lost.Attempt, m.WorkerId, "worker restarted while running the block", 0);
+        var holding = _scheduler.InFlightFor(m.WorkerId);
+        if (holding.Count > 0)
+        {
+            // An idle worker's periodic re-request can cross our assignment: it only counts after a restart.
+            if (!m.Restarted) return;
+            foreach (var lost in holding)
+                FailAttempt(lost.Spec.Index, lost.Attempt, m.WorkerId, "worker restarted while running the block", 0);
+        }
         if (_stitching)
         {
             Sender.Tell(new NoMoreWork(_runId));
@@ -123,7 +130,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
             var a = _scheduler.Acquire(w)!;
             _idle.Remove(w);
             var s = a.Spec;
-            _workers[w].Tell(new AssignBlock(_runId, s.Index, a.Attempt, s.Core, s.Seg, s.Read));
+            _workers[w].Tell(new AssignBlock(_job, s.Index, a.Attempt, s.Core, s.Seg, s.Read));
             if (_settings.BlockDeadline > TimeSpan.Zero)
                 Timers.StartSingleTimer(("deadline", s.Index), new DeadlineExpired(s.Index, a.Attempt, w), _settings.BlockDeadline);
         }

@@ -2,11 +2,15 @@ using Ffn.Model.Geometry;
 
 namespace Ffn.Actors.Messages;
 
-/// <summary>Worker → coordinator: ready for a block (pull; one block in flight per worker).</summary>
-public sealed record RequestWork(string WorkerId) : IFfnMessage;
+/// <summary>Worker → coordinator: ready for a block (pull; one block in flight per worker). Restarted = the first
+/// request of a fresh worker instance, so any block the coordinator still thinks it holds is lost.</summary>
+public sealed record RequestWork(string WorkerId, bool Restarted = false) : IFfnMessage;
 
 /// <summary>Coordinator → worker: segment this block. Geometry only; the worker reads the input itself.</summary>
-public sealed record AssignBlock(string RunId, int BlockId, int Attempt, Box3 Core, Box3 Seg, Box3 Read) : IWithBlockId;
+public sealed record AssignBlock(RunJob Job, int BlockId, int Attempt, Box3 Core, Box3 Seg, Box3 Read) : IWithBlockId
+{
+    public string RunId => Job.RunId;
+}
 
 /// <summary>Worker → coordinator: the block's result is committed at ResultPath.</summary>
 public sealed record BlockCompleted(string RunId, int BlockId, int Attempt, string WorkerId, string ResultPath, int Objects,
@@ -26,3 +30,6 @@ public sealed record RunCompleted(string RunId, bool Complete, string SummaryPat
 
 /// <summary>Coordinator → whoever started the run: the run could not finish (e.g. stitching failed).</summary>
 public sealed record RunAborted(string RunId, string Error) : IFfnMessage;
+
+/// <summary>Coordinator → whoever started the run: one progress line.</summary>
+public sealed record RunProgressLine(string RunId, string Text) : IFfnMessage;

@@ -6,44 +6,61 @@ namespace Ffn.Actors.Workers;
 
 /// <summary>
 /// Pulls blocks from the coordinator and runs each on a dedicated thread (never on the dispatcher), so the actor
-/// keeps answering while a canvas runs for minutes. Its processor (and model) is made once and reused.
-/// Any exception in a block becomes <see cref="BlockFailed"/>: the coordinator decides about retries.
+/// keeps answering while a canvas runs for minutes. Its processor (and model) is made once per run and reused.
+/// Any exception in a block becomes <see cref="BlockFailed"/>: the coordinator decides about retries. Replies go
+/// to whoever assigned the block; requests go to the coordinator address it was given (in a cluster, the
+/// singleton proxy), again every <c>requestEvery</c> while idle so a coordinator that moved finds it.
 /// </summary>
-public sealed class InferenceWorker : ReceiveActor
+public sealed class InferenceWorker : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _coordinator;
-    private readonly Func<IBlockProcessor> _makeProcessor;
+    private readonly Func<RunJob, IBlockProcessor> _makeProcessor;
+    private readonly TimeSpan _requestEvery;
+    private readonly Action<string>? _log;
     private readonly string _id;
-    private IBlockProcessor? _processor;
+    private (string RunId, IBlockProcessor Processor)? _processor;
     private CancellationTokenSource? _cancel;
     private Task? _running;
-    private (string RunId, int BlockId, int Attempt)? _current;
+    private (AssignBlock Block, IActorRef From)? _current;
 
-    public InferenceWorker(IActorRef coordinator, Func<IBlockProcessor> makeProcessor)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public InferenceWorker(IActorRef coordinator, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan requestEvery, Action<string>? log)
     {
+        _log = log;
         _coordinator = coordinator;
         _makeProcessor = makeProcessor;
-        _id = Self.Path.ToStringWithAddress();
+        _requestEvery = requestEvery;
+        _id = Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
         Receive<AssignBlock>(OnAssign);
         Receive<Finished>(OnFinished);
         Receive<AbandonBlock>(m =>
         {
-            if (_current is not { } c || c.BlockId != m.BlockId || c.Attempt != m.Attempt) return;
+            if (_current is not { } c || c.Block.BlockId != m.BlockId || c.Block.Attempt != m.Attempt) return;
             // A hung block: cancel it and stop, so the pool starts a fresh worker with a fresh processor.
             Context.Stop(Self);
         });
         Receive<NoMoreWork>(_ => { });
+        Receive<Ask>(_ =>
+        {
+            if (_current == null) _coordinator.Tell(new RequestWork(_id));
+        });
     }
 
-    public static Props Props(IActorRef coordinator, Func<IBlockProcessor> makeProcessor) =>
-        Akka.Actor.Props.Create(() => new InferenceWorker(coordinator, makeProcessor));
+    public static Props Props(IActorRef coordinator, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan requestEvery = default,
+        Action<string>? log = null) =>
+        Akka.Actor.Props.Create(() => new InferenceWorker(coordinator, makeProcessor, requestEvery, log));
 
-    protected override void PreStart() => _coordinator.Tell(new RequestWork(_id));
+    protected override void PreStart()
+    {
+        _coordinator.Tell(new RequestWork(_id, Restarted: true));
+        if (_requestEvery > TimeSpan.Zero) Timers.StartPeriodicTimer("ask", Ask.Instance, _requestEvery);
+    }
 
     protected override void PostStop()
     {
         _cancel?.Cancel();
-        var p = _processor;
+        var p = _processor?.Processor;
         // The model may still be in use by an abandoned block: dispose it when that thread lets go.
         if (_running is { IsCompleted: false } t) t.ContinueWith(_ => p?.Dispose(), TaskScheduler.Default);
         else p?.Dispose();
@@ -53,43 +70,53 @@ public sealed class InferenceWorker : ReceiveActor
     {
         if (_current != null)
         {
-            _coordinator.Tell(new BlockFailed(m.RunId, m.BlockId, m.Attempt, _id, "worker was busy", 0));
+            Sender.Tell(new BlockFailed(m.RunId, m.BlockId, m.Attempt, _id, "worker was busy", 0));
             return;
         }
-        _current = (m.RunId, m.BlockId, m.Attempt);
+        _current = (m, Sender);
+        _log?.Invoke($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} of run {m.RunId} started");
         _cancel = new CancellationTokenSource();
         var token = _cancel.Token;
         var spec = new BlockSpec(m.BlockId, default, m.Core, m.Seg, m.Read);
         var self = Self;
+        var cached = _processor;
         _running = Task.Factory.StartNew(() =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            IBlockProcessor? made = null;
             try
             {
-                _processor ??= _makeProcessor();
-                return new Finished(m, _processor.Process(spec, token), null, clock.Elapsed.TotalSeconds);
+                var p = cached is { } c && c.RunId == m.RunId ? c.Processor : made = _makeProcessor(m.Job);
+                return new Finished(m, p.Process(spec, token), null, clock.Elapsed.TotalSeconds, made);
             }
             catch (Exception e)
             {
-                return new Finished(m, null, e, clock.Elapsed.TotalSeconds);
+                return new Finished(m, null, e, clock.Elapsed.TotalSeconds, made);
             }
         }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully) self.Tell(t.Result);
-            else self.Tell(new Finished(m, null, (Exception?)t.Exception ?? new OperationCanceledException(), 0));
+            else self.Tell(new Finished(m, null, (Exception?)t.Exception ?? new OperationCanceledException(), 0, null));
         }, TaskScheduler.Default);
     }
 
     private void OnFinished(Finished f)
     {
+        if (f.NewProcessor is { } made)
+        {
+            // A new run's processor replaces the previous run's (one model in memory per worker).
+            _processor?.Processor.Dispose();
+            _processor = (f.Block.RunId, made);
+        }
         var m = f.Block;
-        if (_current is not { } c || c.BlockId != m.BlockId || c.Attempt != m.Attempt) return;
+        if (_current is not { } c || c.Block.BlockId != m.BlockId || c.Block.Attempt != m.Attempt) return;
         _current = null;
         _running = null;
+        _log?.Invoke($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} {(f.Outcome != null ? "committed" : "failed")} in {f.Seconds:F1} s");
         if (f.Outcome is { } o)
-            _coordinator.Tell(new BlockCompleted(m.RunId, m.BlockId, m.Attempt, _id, o.ResultPath, o.Objects, o.Counters, o.Seconds));
+            c.From.Tell(new BlockCompleted(m.RunId, m.BlockId, m.Attempt, _id, o.ResultPath, o.Objects, o.Counters, o.Seconds));
         else
-            _coordinator.Tell(new BlockFailed(m.RunId, m.BlockId, m.Attempt, _id, Describe(f.Error), f.Seconds));
+            c.From.Tell(new BlockFailed(m.RunId, m.BlockId, m.Attempt, _id, Describe(f.Error), f.Seconds));
         _coordinator.Tell(new RequestWork(_id));
     }
 
@@ -99,5 +126,10 @@ public sealed class InferenceWorker : ReceiveActor
         return e == null ? "unknown error" : $"{e.GetType().Name}: {e.Message.Split('\n')[0].TrimEnd()}";
     }
 
-    private sealed record Finished(AssignBlock Block, BlockOutcome? Outcome, Exception? Error, double Seconds);
+    private sealed record Finished(AssignBlock Block, BlockOutcome? Outcome, Exception? Error, double Seconds, IBlockProcessor? NewProcessor);
+
+    private sealed class Ask
+    {
+        public static readonly Ask Instance = new();
+    }
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Ffn.Actors.Messages;
 using Ffn.Model.Blocks;
 
 namespace Ffn.Actors.Workers;
@@ -10,17 +11,22 @@ namespace Ffn.Actors.Workers;
 public sealed class WorkerPool : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _coordinator;
-    private readonly Func<IBlockProcessor> _makeProcessor;
+    private readonly Func<RunJob, IBlockProcessor> _makeProcessor;
+    private readonly TimeSpan _requestEvery;
+    private readonly Action<string>? _log;
     private readonly TimeSpan _replaceAfter;
     private int _serial;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public WorkerPool(IActorRef coordinator, int workers, Func<IBlockProcessor> makeProcessor, TimeSpan replaceAfter)
+    public WorkerPool(IActorRef coordinator, int workers, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan replaceAfter, TimeSpan requestEvery,
+        Action<string>? log)
     {
+        _log = log;
         _coordinator = coordinator;
         _makeProcessor = makeProcessor;
         _replaceAfter = replaceAfter;
+        _requestEvery = requestEvery;
         for (int i = 0; i < workers; i++) Spawn();
         Receive<Terminated>(_ =>
         {
@@ -30,8 +36,9 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
         Receive<Replace>(_ => Spawn());
     }
 
-    public static Props Props(IActorRef coordinator, int workers, Func<IBlockProcessor> makeProcessor, TimeSpan replaceAfter) =>
-        Akka.Actor.Props.Create(() => new WorkerPool(coordinator, workers, makeProcessor, replaceAfter));
+    public static Props Props(IActorRef coordinator, int workers, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan replaceAfter,
+        TimeSpan requestEvery = default, Action<string>? log = null) =>
+        Akka.Actor.Props.Create(() => new WorkerPool(coordinator, workers, makeProcessor, replaceAfter, requestEvery, log));
 
     // Infrastructure faults inside a worker actor restart it (it re-registers in PreStart); block errors never get here.
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -39,7 +46,7 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
 
     private void Spawn()
     {
-        var w = Context.ActorOf(InferenceWorker.Props(_coordinator, _makeProcessor), $"worker-{++_serial}");
+        var w = Context.ActorOf(InferenceWorker.Props(_coordinator, _makeProcessor, _requestEvery, _log), $"worker-{++_serial}");
         Context.Watch(w);
     }
 

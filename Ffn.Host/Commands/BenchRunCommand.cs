@@ -87,13 +87,12 @@ public static class BenchRunCommand
                     };
                     var req = new RunRequest
                     {
-                        RunId = $"bench{w}",
+                        Job = new RunJob($"bench{w}", dir, settings),
                         Blocks = blocks,
-                        Store = store,
                         IsEmpty = _ => false,
                         MakeAssembler = () => new BlockAssembler(crop.Size, blocks.Select(b => new StitchBlock(b.Index, b.Core, b.Seg)).ToList(), new MergeOptions(MergeMode.Faces)),
                         Outputs = new StitchOutputs(Path.Combine(dir, "final_result.h5"), "segmentation", Path.Combine(dir, "final_result.tif")),
-                        MakeProcessor = () => new SegmentationBlockProcessor(settings, store, "cpu"),
+                        MakeProcessor = job => new SegmentationBlockProcessor(settings, store, "cpu"),
                         Workers = w,
                         Progress = ctx.Progress.Report,
                     };

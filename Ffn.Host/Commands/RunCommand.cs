@@ -5,7 +5,7 @@ using Akka.Actor;
 using Ffn.Actors;
 using Ffn.Actors.Coordinator;
 using Ffn.Actors.Messages;
-using Ffn.Actors.Stitcher;
+using Ffn.Actors.Cluster;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Checkpoints;
@@ -49,6 +49,7 @@ public static class RunCommand
         var force = Flags.Make<bool>(ctx, s, "--force", "Replace the results of a different run in the output directory");
         var seedInContext = Flags.Make<bool>(ctx, s, "--seed-in-context", "Also seed in each block's context margin (slower; by default only the block's own box is seeded)");
         var inf = new InferenceFlags(ctx);
+        var cluster = new ClusterFlags(ctx, "run");
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var cmd = new Command("run", "Segment a whole volume block by block with a pool of workers, then stitch (the seed's inference.sh)")
@@ -57,6 +58,7 @@ public static class RunCommand
             maxAttempts, backoff, deadline, progressEvery, normalize, mask, force, seedInContext, device, threads,
         };
         foreach (var o in inf.All) cmd.Options.Add(o);
+        foreach (var o in cluster.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
         {
             var inText = r.GetValue(inputArg) ?? (r.GetValue(input) is { Length: > 0 } i ? i : throw new UsageException("--input: an input volume PATH.h5:dataset is required"));
@@ -102,6 +104,7 @@ public static class RunCommand
                 var x => throw new UsageException($"--normalize {x}: expected fixed or per-block"),
             };
             VolumeSpec? maskSpec = r.GetValue(mask) is { Length: > 0 } mk ? VolumeSpec.Parse(mk) : null;
+            if (maskSpec != null) maskSpec = maskSpec with { Path = Path.GetFullPath(maskSpec.Path) };
             if (maskSpec != null)
             {
                 using var mr = VolumeStore.OpenRead(maskSpec);
@@ -110,8 +113,8 @@ public static class RunCommand
             var voxel = Flags.ParseVec("--voxel-size", r.GetValue(inf.VoxelSize));
             var settings = new SegmentationSettings
             {
-                Image = spec,
-                ModelPath = modelPath,
+                Image = spec with { Path = Path.GetFullPath(spec.Path) },
+                ModelPath = Path.GetFullPath(modelPath),
                 Deltas = cfg.Deltas,
                 ImageMean = r.GetValue(inf.Mean) ?? cfg.ImageMean,
                 ImageStddev = r.GetValue(inf.Std) ?? cfg.ImageStddev,
@@ -129,7 +132,7 @@ public static class RunCommand
 
             var blocks = BlockGrid.Tile(shape, block, ov, margin, fov);
             var manifest = RunManifest.For(settings, shape, effBlock, ov, margin, maskSpec?.ToString());
-            var store = PrepareRunDir(outDir, manifest, r.GetValue(force));
+            PrepareRunDir(outDir, manifest, r.GetValue(force));
             manifest.Save(outDir);
 
             var mergeOptions = new MergeOptions(mode, r.GetValue(minRun), r.GetValue(minOverlap), r.GetValue(minIou));
@@ -142,40 +145,47 @@ public static class RunCommand
             runSettings["min_iou"] = mergeOptions.MinIou;
             runSettings["device"] = dev;
 
-            var readers = new EmptinessReaders(spec, maskSpec);
-            var progress = ctx.Progress;
-            var request = new RunRequest
-            {
-                RunId = Guid.NewGuid().ToString("N")[..8],
-                Blocks = blocks,
-                Store = store,
-                IsEmpty = readers.IsEmpty,
-                MakeAssembler = () => new BlockAssembler(shape, blocks.Select(b => new StitchBlock(b.Index, b.Core, b.Seg)).ToList(), mergeOptions),
-                Outputs = new StitchOutputs(Path.Combine(outDir, "final_result.h5"), "segmentation", Path.Combine(outDir, "final_result.tif")),
-                MakeProcessor = () => new SegmentationBlockProcessor(settings, store, dev),
-                Workers = nWorkers,
-                Coordinator = new CoordinatorSettings
+            var runSpec = new RunSpec(Guid.NewGuid().ToString("N")[..8], Path.GetFullPath(outDir), shape, effBlock, ov, margin, fov, maskSpec, settings,
+                mergeOptions, new CoordinatorSettings
                 {
                     MaxAttempts = attempts,
                     RetryBackoff = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(backoff))),
                     BlockDeadline = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(deadline))),
                     ProgressInterval = TimeSpan.FromSeconds(Math.Max(0.1, r.GetValue(progressEvery))),
-                },
-                Progress = progress.Report,
-                Settings = runSettings,
-            };
+                }, runSettings.ToJsonString());
+            var progress = ctx.Progress;
             var ci = CultureInfo.InvariantCulture;
-            progress.Report(string.Create(ci, $"run {request.RunId}: {spec} {shape} in {blocks.Count} block(s) of {effBlock} (overlap {ov}, context {margin}), {nWorkers} worker(s), merge {mode.ToString().ToLowerInvariant()}"));
-            var system = ActorSystem.Create("ffn", ctx.Config.Raw);
+            int blockCount = BlockGrid.Tile(shape, block, ov, margin, fov).Count;
+            progress.Report(string.Create(ci, $"run {runSpec.RunId}: {spec} {shape} in {blockCount} block(s) of {effBlock} (overlap {ov}, context {margin}), " +
+                $"{(cluster.Enabled(r) ? "on the cluster" : $"{nWorkers} worker(s)")}, merge {mode.ToString().ToLowerInvariant()}"));
             IFfnMessage verdict;
-            try
+            if (cluster.Enabled(r))
             {
-                verdict = await LocalRun.RunAsync(system, request, cancel);
+                var system = ActorSystem.Create("ffn", cluster.Config(ctx, r, [ClusterRoles.Submitter]));
+                try
+                {
+                    var proxy = ClusterNode.Proxy(system);
+                    verdict = await ClusterNode.SubmitAsync(system, proxy, runSpec, TimeSpan.FromSeconds(Math.Max(0.5, r.GetValue(cluster.Resubmit))),
+                        progress.Report, cancel);
+                }
+                finally
+                {
+                    await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+                }
             }
-            finally
+            else
             {
-                readers.Dispose();
-                await system.Terminate();
+                var request = RunRequest.From(runSpec, job => new SegmentationBlockProcessor(job.Settings!, new BlockResultStore(job.RunDir), dev), nWorkers,
+                    progress.Report);
+                var system = ActorSystem.Create("ffn", ctx.Config.Raw);
+                try
+                {
+                    verdict = await LocalRun.RunAsync(system, request, cancel);
+                }
+                finally
+                {
+                    await system.Terminate();
+                }
             }
             switch (verdict)
             {
@@ -196,7 +206,7 @@ public static class RunCommand
     }
 
     /// <summary>Creates the run directory, or checks that the run in it is this one (same input, model, geometry).</summary>
-    private static BlockResultStore PrepareRunDir(string outDir, RunManifest manifest, bool force)
+    private static void PrepareRunDir(string outDir, RunManifest manifest, bool force)
     {
         try
         {
@@ -218,21 +228,5 @@ public static class RunCommand
                 AtomicFile.TryDelete(Path.Combine(outDir, f));
         }
         Directory.CreateDirectory(store.BlocksDir);
-        return store;
-    }
-
-    /// <summary>Image (and mask) readers for the coordinator's emptiness checks, used from its one check thread.</summary>
-    private sealed class EmptinessReaders(VolumeSpec image, VolumeSpec? mask) : IDisposable
-    {
-        private readonly IVolumeReader _image = VolumeStore.OpenRead(image);
-        private readonly IVolumeReader? _mask = mask == null ? null : VolumeStore.OpenRead(mask);
-
-        public bool IsEmpty(BlockSpec b) => EmptyBlockCheck.IsEmpty(_image, _mask, b.Seg);
-
-        public void Dispose()
-        {
-            _image.Dispose();
-            _mask?.Dispose();
-        }
     }
 }

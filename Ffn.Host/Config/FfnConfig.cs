@@ -12,12 +12,19 @@ public sealed class FfnConfig
 {
     private readonly Akka.Configuration.Config _config;
 
-    private FfnConfig(Akka.Configuration.Config config) => _config = config;
+    private FfnConfig(Akka.Configuration.Config config, Akka.Configuration.Config user)
+    {
+        _config = config;
+        UserLayer = user;
+    }
+
+    /// <summary>Only what the user's --config file says (empty without one), to put above other defaults.</summary>
+    public Akka.Configuration.Config UserLayer { get; }
 
     public static FfnConfig Load(string? userFile)
     {
         var defaults = Embedded("ffn.conf").WithFallback(Embedded("akka.conf"));
-        if (userFile is null) return new FfnConfig(defaults);
+        if (userFile is null) return new FfnConfig(defaults, ConfigurationFactory.Empty);
         if (!File.Exists(userFile)) throw new UsageException($"--config {userFile}: no such file");
         Akka.Configuration.Config user;
         try
@@ -28,7 +35,7 @@ public sealed class FfnConfig
         {
             throw new UsageException($"--config {userFile}: not valid HOCON: {e.Message.Split('\n')[0]}");
         }
-        return new FfnConfig(user.WithFallback(defaults));
+        return new FfnConfig(user.WithFallback(defaults), user);
     }
 
     /// <summary>The whole merged configuration, `akka` section included, for the actor system.</summary>

@@ -9,6 +9,14 @@ namespace Ffn.Model.Blocks;
 /// </summary>
 public static class EmptyBlockCheck
 {
+    /// <summary>A check that opens the volumes per call, so it owns nothing between blocks (blocks are large).</summary>
+    public static Func<BlockSpec, bool> ForVolumes(VolumeSpec image, VolumeSpec? mask) => b =>
+    {
+        using var img = VolumeStore.OpenRead(image);
+        using var m = mask == null ? null : VolumeStore.OpenRead(mask);
+        return IsEmpty(img, m, b.Seg);
+    };
+
     public static bool IsEmpty(IVolumeReader image, IVolumeReader? mask, Box3 box, int slabDepth = 16)
     {
         if (mask != null && AllZero(mask, box, slabDepth)) return true;

@@ -29,14 +29,13 @@ public class LocalRunTests : IDisposable
         var raw = _synth.Raw;
         return new RunRequest
         {
-            RunId = "t",
+            Job = new RunJob("t", dir, null),
             Blocks = blocks,
-            Store = store,
             IsEmpty = b => EmptyBlockCheck.AllZero(new InMemoryVolumeReader("raw", raw), b.Seg),
             MakeAssembler = () => new BlockAssembler(shape, blocks.Select(b => new StitchBlock(b.Index, b.Core, b.Seg)).ToList(),
                 new MergeOptions(merge, 3, 20, 0.3)),
             Outputs = new StitchOutputs(Path.Combine(dir, "out.h5"), "segmentation", Path.Combine(dir, "out.tif")),
-            MakeProcessor = () => new GroundTruthBlockProcessor(_synth.Labels, store, fault),
+            MakeProcessor = _ => new GroundTruthBlockProcessor(_synth.Labels, store, fault),
             Workers = workers,
             Coordinator = new Ffn.Actors.Coordinator.CoordinatorSettings { RetryBackoff = TimeSpan.FromMilliseconds(5), ProgressInterval = TimeSpan.Zero },
             WorkerReplaceBackoff = TimeSpan.Zero,

@@ -18,7 +18,7 @@ public class RunCoordinatorTests : TestKit, IDisposable
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     private IActorRef Coordinator(IActorRef stitcher, CoordinatorSettings? settings = null, Func<BlockSpec, bool>? isEmpty = null) =>
-        Sys.ActorOf(RunCoordinator.Props("r1", _blocks, new BlockResultStore(_tmp.Path), isEmpty ?? (_ => false), stitcher, TestActor,
+        Sys.ActorOf(RunCoordinator.Props(new RunJob("r1", _tmp.Path, null), _blocks, new BlockResultStore(_tmp.Path), isEmpty ?? (_ => false), stitcher, TestActor,
             settings ?? new CoordinatorSettings { RetryBackoff = TimeSpan.FromMilliseconds(10) }));
 
     private static BlockCompleted Done(AssignBlock a, string worker) =>
@@ -152,7 +152,7 @@ public class RunCoordinatorTests : TestKit, IDisposable
             }
             return false;
         }
-        Sys.ActorOf(WorkerPool.Props(c, 2, () => new GroundTruthBlockProcessor(labels, store, Fault), TimeSpan.Zero));
+        Sys.ActorOf(WorkerPool.Props(c, 2, _ => new GroundTruthBlockProcessor(labels, store, Fault), TimeSpan.Zero));
         var ready = new List<BlockReady>();
         object m;
         while ((m = stitcher.ReceiveOne(TimeSpan.FromSeconds(30))!) is not FinishStitch) ready.Add((BlockReady)m);

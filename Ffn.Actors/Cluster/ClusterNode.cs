@@ -1,0 +1,47 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Ffn.Actors.Messages;
+using Ffn.Actors.Workers;
+using Ffn.Model.Blocks;
+
+namespace Ffn.Actors.Cluster;
+
+/// <summary>Starts this member's part of the pipeline according to its roles.</summary>
+public static class ClusterNode
+{
+    public static IActorRef Proxy(ActorSystem system) =>
+        system.ActorOf(ClusterSingletonProxy.Props($"/user/{ClusterRoles.ManagerName}",
+            ClusterSingletonProxySettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName(ClusterRoles.SingletonName)),
+            ClusterRoles.ProxyName);
+
+    /// <summary>The run manager singleton's host on a coordinator-role node.</summary>
+    public static IActorRef StartCoordinator(ActorSystem system, Action<string> log) =>
+        system.ActorOf(ClusterSingletonManager.Props(RunManager.Props(log), PoisonPill.Instance,
+            ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName(ClusterRoles.SingletonName)),
+            ClusterRoles.ManagerName);
+
+    /// <summary>A pool of workers that pull blocks from the singleton (through the proxy).</summary>
+    public static IActorRef StartWorkers(ActorSystem system, IActorRef proxy, int workers, Func<RunJob, IBlockProcessor> makeProcessor,
+        TimeSpan requestEvery, Action<string>? log) =>
+        system.ActorOf(WorkerPool.Props(proxy, workers, makeProcessor, TimeSpan.FromSeconds(1), requestEvery, log), "workers");
+
+    public static IActorRef LogMembership(ActorSystem system, Action<string> log) =>
+        system.ActorOf(MembershipLogger.Props(log), "membership");
+
+    /// <summary>Submits a run from a submitter-role member and waits for its verdict.</summary>
+    public static async Task<IFfnMessage> SubmitAsync(ActorSystem system, IActorRef proxy, RunSpec spec, TimeSpan resubmitEvery,
+        Action<string> progress, CancellationToken cancel)
+    {
+        var done = new TaskCompletionSource<IFfnMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var submitter = system.ActorOf(Submitter.Props(proxy, spec, resubmitEvery, progress, done), $"submit-{spec.RunId}");
+        await using var reg = cancel.Register(() => done.TrySetCanceled(cancel));
+        try
+        {
+            return await done.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            system.Stop(submitter);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Event;
+using Ffn.Actors.Messages;
+
+namespace Ffn.Actors.Cluster;
+
+/// <summary>
+/// The cluster singleton (role coordinator): owns the current run's coordinator and stitcher, hands workers'
+/// requests to it, parks them between runs. A run is (re)started by <see cref="SubmitRun"/>: after a fail-over the
+/// submitter's next resubmission starts it here, and the coordinator rebuilds its state from the committed blocks.
+/// </summary>
+public sealed class RunManager : ReceiveActor
+{
+    private readonly Action<string> _log;
+    private readonly ILoggingAdapter _akkaLog = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _parked = [];
+    private Current? _run;
+
+    public RunManager(Action<string> log)
+    {
+        _log = log;
+        Receive<SubmitRun>(OnSubmit);
+        Receive<RequestWork>(m =>
+        {
+            if (_run != null) _run.Coordinator.Forward(m);
+            else _parked[m.WorkerId] = Sender;
+        });
+        Receive<RunProgressLine>(m => _run?.ReportTo.Tell(m));
+        Receive<RunCompleted>(m => Finish(m, m.RunId, $"run {m.RunId} {(m.Complete ? "complete" : "INCOMPLETE")}; summary {m.SummaryPath}\n{PerNode(m.Summary)}"));
+        Receive<RunAborted>(m => Finish(m, m.RunId, $"run {m.RunId} aborted: {m.Error}"));
+    }
+
+    public static Props Props(Action<string> log) => Akka.Actor.Props.Create(() => new RunManager(log));
+
+    private void OnSubmit(SubmitRun m)
+    {
+        var spec = m.Spec;
+        if (_run is { } cur)
+        {
+            if (cur.RunId == spec.RunId)
+            {
+                _run = cur with { ReportTo = Sender };
+                Sender.Tell(new RunAccepted(spec.RunId));
+            }
+            else Sender.Tell(new RunAborted(spec.RunId, $"the cluster is busy with run {cur.RunId}; submit again when it is done"));
+            return;
+        }
+        var self = Self;
+        var runId = spec.RunId;
+        void Progress(string line)
+        {
+            _log(line);
+            self.Tell(new RunProgressLine(runId, line));
+        }
+        var request = RunRequest.From(spec, makeProcessor: null, workers: 0, Progress);
+        var (coordinator, stitcher) = request.StartCoordinator(Context, Self, $"run-{runId}-{Guid.NewGuid():N}"[..24]);
+        _run = new Current(runId, coordinator, stitcher, Sender);
+        _log($"run {runId}: started on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: {request.Blocks.Count} blocks in {spec.RunDir}");
+        Sender.Tell(new RunAccepted(runId));
+        foreach (var (id, worker) in _parked) coordinator.Tell(new RequestWork(id), worker);
+        _parked.Clear();
+    }
+
+    private void Finish(IFfnMessage verdict, string runId, string line)
+    {
+        if (_run is not { } cur || cur.RunId != runId) return;
+        _log(line);
+        cur.ReportTo.Tell(verdict);
+        Context.Stop(cur.Coordinator);
+        Context.Stop(cur.Stitcher);
+        _run = null;
+    }
+
+    /// <summary>Blocks and seconds per node (the address part of the worker ids in the summary).</summary>
+    private static string PerNode(string summaryJson)
+    {
+        try
+        {
+            var rows = JsonNode.Parse(summaryJson)!["blocks"]!.AsArray()
+                .Where(b => (string?)b!["state"] == "done" && b["worker"] != null)
+                .GroupBy(b => NodeOf((string)b!["worker"]!))
+                .Select(g => $"  {g.Key}: {g.Count()} blocks, {g.Sum(b => (double)b!["seconds"]!):F1} s of block time, " +
+                             $"{g.Count() / Math.Max(g.Sum(b => (double)b!["seconds"]!), 1e-9) * 60:F2} blocks/min");
+            return string.Join("\n", rows);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException)
+        {
+            return "";
+        }
+    }
+
+    public static string NodeOf(string workerId)
+    {
+        int i = workerId.IndexOf("/user/", StringComparison.Ordinal);
+        return i > 0 ? workerId[..i] : workerId;
+    }
+
+    private sealed record Current(string RunId, IActorRef Coordinator, IActorRef Stitcher, IActorRef ReportTo);
+}

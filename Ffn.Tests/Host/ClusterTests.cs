@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using Ffn.Model.Geometry;
+using Ffn.Model.Volumes.Hdf5;
+using Ffn.Tests.Support;
+
+namespace Ffn.Tests.Host;
+
+/// <summary>
+/// The pipeline across real `ffn node` OS processes on loopback: nodes die with SIGKILL mid-run and the output
+/// must equal, byte for byte, a single-node run of the same input.
+/// </summary>
+[Trait("Category", "Slow")]
+public class ClusterTests : IDisposable
+{
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+    private readonly TempDir _tmp = new();
+    private readonly List<FfnProcess> _procs = [];
+    private readonly string _input, _model;
+
+    public ClusterTests()
+    {
+        _input = _tmp.File("vol.h5");
+        var r = Cli.Run("synth", _input, "--shape", "32,64,96", "--seed", "4");
+        Assert.True(r.ExitCode == 0, r.Err);
+        _model = TestModels.BrightObjects(_tmp.File("bright.pkl"));
+    }
+
+    private string[] RunArgs(string outDir) =>
+        ["--input", _input + ":raw", "--model", _model, "--output", outDir, "--block-shape", "16,32,32", "--min-seg-size", "20",
+         "--merge", "none", "--threads", "1", "--progress-interval", "2"];
+
+    private FfnProcess Start(string name, params string[] args)
+    {
+        var p = new FfnProcess(name, args);
+        _procs.Add(p);
+        return p;
+    }
+
+    private FfnProcess Node(string name, string role, int port, string seeds) =>
+        Start(name, "node", "--role", role, "--port", port.ToString(), "--seed-nodes", seeds, "--workers", "1", "--threads", "1",
+            "--request-interval", "0.5");
+
+    private static byte[] Dataset(string dir)
+    {
+        using var r = Hdf5VolumeReader.Open(Path.Combine(dir, "final_result.h5"), "segmentation");
+        return r.Read(Box3.FromShape(r.Info.Shape)).Bytes.ToArray();
+    }
+
+    private string Logs => string.Join("\n", _procs.Select(p => p.Log));
+
+    [Fact]
+    public void A_worker_killed_mid_block_loses_nothing_and_the_output_equals_a_single_node_run()
+    {
+        var single = _tmp.File("single");
+        var baseline = Cli.Run(["run", .. RunArgs(single)]);
+        Assert.True(baseline.ExitCode == 0, baseline.Err);
+
+        int seedPort = FfnProcess.FreePort();
+        var seeds = $"akka.tcp://ffn@127.0.0.1:{seedPort}";
+        var coord = Node("coordinator", "coordinator", seedPort, seeds);
+        coord.WaitForLine(l => l.StartsWith("node akka.tcp://", StringComparison.Ordinal), Minute);
+        var w1 = Node("worker-1", "worker", 0, seeds);
+        var w2 = Node("worker-2", "worker", 0, seeds);
+        coord.WaitForLine(l => l.Contains("up [worker]") , Minute);
+        var clustered = _tmp.File("clustered");
+        var submit = Start("submitter", ["run", "--cluster", "--seed-nodes", seeds, "--resubmit-interval", "1", .. RunArgs(clustered)]);
+
+        // SIGKILL worker 1 as soon as it holds a block.
+        var started = w1.WaitForLine(l => l.Contains(" started"), Minute);
+        w1.Kill();
+        Assert.True(submit.WaitForExit(TimeSpan.FromMinutes(3)), "the run did not finish\n" + Logs);
+        Assert.True(submit.ExitCode == 0, Logs);
+
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(clustered, "summary.json")))!;
+        var blocks = summary["blocks"]!.AsArray();
+        Assert.Equal(8, blocks.Count);
+        Assert.All(blocks, b => Assert.Contains((string)b!["state"]!, new[] { "done", "empty" }));
+        // Each block's result was accepted once, and where it came from is recorded.
+        Assert.All(blocks.Where(b => (string)b!["state"]! == "done"), b => Assert.Contains("akka.tcp://ffn@127.0.0.1:", (string)b!["worker"]!));
+        Assert.Equal(blocks.Count(b => (string)b!["state"]! == "done"), Directory.GetFiles(Path.Combine(clustered, "blocks"), "seg_*.npz").Length);
+        Assert.Empty(Directory.GetFiles(Path.Combine(clustered, "blocks"), ".*"));
+        var lost = blocks.Where(b => b!["errors"] != null).ToList();
+        Assert.True(lost.Count >= 1 || w1.Log.Contains("committed"), $"worker 1 was killed holding a block ({started}) but no block records a lost attempt\n{Logs}");
+        Assert.Equal(Dataset(single), Dataset(clustered));
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _procs) p.Dispose();
+        _tmp.Dispose();
+    }
+}
