@@ -15,6 +15,8 @@ public sealed class RunManager : ReceiveActor
     private readonly Action<string> _log;
     private readonly ILoggingAdapter _akkaLog = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _parked = [];
+    // Verdicts of finished runs: a resubmission that crossed the verdict gets it again instead of a rerun.
+    private readonly Dictionary<string, IFfnMessage> _finished = [];
     private Current? _run;
 
     public RunManager(Action<string> log)
@@ -36,6 +38,11 @@ public sealed class RunManager : ReceiveActor
     private void OnSubmit(SubmitRun m)
     {
         var spec = m.Spec;
+        if (_finished.TryGetValue(spec.RunId, out var verdict))
+        {
+            Sender.Tell(verdict);
+            return;
+        }
         if (_run is { } cur)
         {
             if (cur.RunId == spec.RunId)
@@ -66,6 +73,7 @@ public sealed class RunManager : ReceiveActor
     {
         if (_run is not { } cur || cur.RunId != runId) return;
         _log(line);
+        _finished[runId] = verdict;
         cur.ReportTo.Tell(verdict);
         Context.Stop(cur.Coordinator);
         Context.Stop(cur.Stitcher);

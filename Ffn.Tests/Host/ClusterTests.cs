@@ -73,7 +73,7 @@ public class ClusterTests : IDisposable
 
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(clustered, "summary.json")))!;
         var blocks = summary["blocks"]!.AsArray();
-        Assert.Equal(8, blocks.Count);
+        Assert.Equal(12, blocks.Count);
         Assert.All(blocks, b => Assert.Contains((string)b!["state"]!, new[] { "done", "empty" }));
         // Each block's result was accepted once, and where it came from is recorded.
         Assert.All(blocks.Where(b => (string)b!["state"]! == "done"), b => Assert.Contains("akka.tcp://ffn@127.0.0.1:", (string)b!["worker"]!));
@@ -82,6 +82,39 @@ public class ClusterTests : IDisposable
         var lost = blocks.Where(b => b!["errors"] != null).ToList();
         Assert.True(lost.Count >= 1 || w1.Log.Contains("committed"), $"worker 1 was killed holding a block ({started}) but no block records a lost attempt\n{Logs}");
         Assert.Equal(Dataset(single), Dataset(clustered));
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "ffn-cluster-test-worker-kill.log"), Logs);
+    }
+
+    [Fact]
+    public void When_the_coordinator_node_dies_the_singleton_moves_and_the_run_completes_from_the_committed_blocks()
+    {
+        var single = _tmp.File("single");
+        var baseline = Cli.Run(["run", .. RunArgs(single)]);
+        Assert.True(baseline.ExitCode == 0, baseline.Err);
+
+        int portA = FfnProcess.FreePort(), portB = FfnProcess.FreePort();
+        var seeds = $"akka.tcp://ffn@127.0.0.1:{portA},akka.tcp://ffn@127.0.0.1:{portB}";
+        var coordA = Node("coordinator-a", "coordinator", portA, seeds);
+        coordA.WaitForLine(l => l.Contains($":{portA} up [coordinator]"), Minute);
+        var coordB = Node("coordinator-b", "coordinator", portB, seeds);
+        Node("worker-1", "worker", 0, seeds);
+        Node("worker-2", "worker", 0, seeds);
+        coordB.WaitForLine(l => l.Contains($":{portB} up [coordinator]"), Minute);
+        var clustered = _tmp.File("clustered");
+        var submit = Start("submitter", ["run", "--cluster", "--seed-nodes", seeds, "--resubmit-interval", "1", .. RunArgs(clustered)]);
+
+        // Kill the singleton's node once a few blocks are committed: the rest must be redone elsewhere.
+        coordA.WaitForLine(l => l.StartsWith("blocks 3/12", StringComparison.Ordinal) || l.StartsWith("blocks 4/12", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+        coordA.Kill();
+        coordB.WaitForLine(l => l.Contains($"started on akka.tcp://ffn@127.0.0.1:{portB}"), TimeSpan.FromMinutes(2));
+        Assert.True(submit.WaitForExit(TimeSpan.FromMinutes(3)), "the run did not finish\n" + Logs);
+        Assert.True(submit.ExitCode == 0, Logs);
+
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(clustered, "summary.json")))!;
+        Assert.True((int)summary["blocks_reused"]! >= 3, $"the new coordinator should reuse the committed blocks\n{summary}");
+        Assert.Equal(12, (int)summary["blocks_reused"]! + (int)summary["blocks_done"]!);
+        Assert.Equal(Dataset(single), Dataset(clustered));
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "ffn-cluster-test-coordinator-kill.log"), Logs);
     }
 
     public void Dispose()
