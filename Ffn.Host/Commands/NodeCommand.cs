@@ -25,8 +25,10 @@ public static class NodeCommand
         var cluster = new ClusterFlags(ctx, s, optIn: false);
         var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role, workers, requestEvery, device, threads };
         foreach (var o in cluster.All.Where(o => o != cluster.Resubmit)) cmd.Options.Add(o);
-        cmd.SetAction(async (r, cancel) =>
+        cmd.SetAction(async (r, outer) =>
         {
+            using var signals = new TerminationSignals(outer);
+            var cancel = signals.Token;
             var roles = (r.GetValue(role) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(x => x.ToLowerInvariant()).Distinct().ToArray();
             if (roles.Length == 0 || roles.Any(x => !ClusterRoles.NodeRoles.Contains(x)))
@@ -44,10 +46,11 @@ public static class NodeCommand
             ctx.Out.Flush();
             ClusterNode.LogMembership(system, log.Report);
             if (roles.Contains(ClusterRoles.Coordinator)) ClusterNode.StartCoordinator(system, log.Report);
+            IActorRef? pool = null;
             if (roles.Contains(ClusterRoles.Worker))
             {
                 var proxy = ClusterNode.Proxy(system);
-                ClusterNode.StartWorkers(system, proxy, n,
+                pool = ClusterNode.StartWorkers(system, proxy, n,
                     job => new SegmentationBlockProcessor(job.Settings ?? throw new InvalidOperationException($"run {job.RunId} came without segmentation settings"),
                         new BlockResultStore(job.RunDir), dev),
                     TimeSpan.FromSeconds(Math.Max(0.1, r.GetValue(requestEvery))), log.Report);
@@ -62,6 +65,12 @@ public static class NodeCommand
             catch (OperationCanceledException)
             {
                 log.Report($"node {address}: leaving the cluster");
+                // Workers go first: a block in flight is abandoned and handed back to the coordinator at once.
+                if (pool != null)
+                {
+                    try { await pool.GracefulStop(TimeSpan.FromSeconds(10)); }
+                    catch (Exception e) when (e is TaskCanceledException or AskTimeoutException) { }
+                }
                 await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
                 return FfnCli.Ok;
             }

@@ -59,8 +59,10 @@ public static class RunCommand
         };
         foreach (var o in inf.All) cmd.Options.Add(o);
         foreach (var o in cluster.All) cmd.Options.Add(o);
-        cmd.SetAction(async (r, cancel) =>
+        cmd.SetAction(async (r, outer) =>
         {
+            using var signals = new TerminationSignals(outer);
+            var cancel = signals.Token;
             var inText = r.GetValue(inputArg) ?? (r.GetValue(input) is { Length: > 0 } i ? i : throw new UsageException("--input: an input volume PATH.h5:dataset is required"));
             var outDir = r.GetValue(outputArg) ?? (r.GetValue(output) is { Length: > 0 } o ? o : throw new UsageException("--output: a run directory is required"));
             var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : throw new UsageException("--model: a checkpoint is required");

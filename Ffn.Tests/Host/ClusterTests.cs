@@ -117,6 +117,37 @@ public class ClusterTests : IDisposable
         File.WriteAllText(Path.Combine(Path.GetTempPath(), "ffn-cluster-test-coordinator-kill.log"), Logs);
     }
 
+    [Fact]
+    public void A_worker_stopped_with_SIGTERM_leaves_gracefully_and_a_node_joining_mid_run_gets_work()
+    {
+        var single = _tmp.File("single");
+        var baseline = Cli.Run(["run", .. RunArgs(single)]);
+        Assert.True(baseline.ExitCode == 0, baseline.Err);
+
+        int port = FfnProcess.FreePort();
+        var seeds = $"akka.tcp://ffn@127.0.0.1:{port}";
+        var coord = Node("coordinator", "coordinator", port, seeds);
+        coord.WaitForLine(l => l.Contains($":{port} up [coordinator]"), Minute);
+        var w1 = Node("worker-1", "worker", 0, seeds);
+        coord.WaitForLine(l => l.Contains("up [worker]"), Minute);
+        var clustered = _tmp.File("clustered");
+        var submit = Start("submitter", ["run", "--cluster", "--seed-nodes", seeds, "--resubmit-interval", "1", .. RunArgs(clustered)]);
+
+        w1.WaitForLine(l => l.Contains(" started"), Minute);
+        FfnProcess.Terminate(w1);
+        Assert.True(w1.WaitForExit(Minute), "the worker did not leave on SIGTERM\n" + w1.Log);
+        Assert.True(w1.ExitCode == 0, w1.Log);
+        Assert.Contains("leaving the cluster", w1.Log);
+
+        // The only worker is gone; a node that joins now must get work at once.
+        var w2 = Node("worker-2", "worker", 0, seeds);
+        w2.WaitForLine(l => l.Contains(" started"), TimeSpan.FromMinutes(2));
+        Assert.True(submit.WaitForExit(TimeSpan.FromMinutes(3)), "the run did not finish\n" + Logs);
+        Assert.True(submit.ExitCode == 0, Logs);
+        Assert.Equal(Dataset(single), Dataset(clustered));
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "ffn-cluster-test-sigterm.log"), Logs);
+    }
+
     public void Dispose()
     {
         foreach (var p in _procs) p.Dispose();

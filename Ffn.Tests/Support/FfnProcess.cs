@@ -68,6 +68,13 @@ public sealed class FfnProcess : IDisposable
         _p.Dispose();
     }
 
+    /// <summary>SIGTERM, as a service manager or `kill` sends it.</summary>
+    public static void Terminate(FfnProcess p)
+    {
+        using var kill = Process.Start("kill", ["-TERM", p._p.Id.ToString()])!;
+        kill.WaitForExit();
+    }
+
     public static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
