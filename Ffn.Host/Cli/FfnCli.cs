@@ -98,6 +98,7 @@ public static class FfnCli
         root.Subcommands.Add(InferCommand.Create(ctx));
         root.Subcommands.Add(ExtractCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
+        root.Subcommands.Add(StitchCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }
