@@ -25,7 +25,7 @@ public static class BenchStitchCommand
     {
         var tile = Flags.Make<string>(ctx, S, "--tile-shape", "Tile shape z,y,x");
         var grid = Flags.Make<string>(ctx, S, "--grid", "Tiles per axis z,y,x (the volume is grid x tile)");
-        var cell = Flags.Make<string>(ctx, S, "--cell", "Object (cell) size z,y,x of the generated labels: ~2,600 objects in 64x1024x1024 at 32,28,28");
+        var cell = Flags.Make<string>(ctx, S, "--cell", "Object (cell) size z,y,x of the generated labels: ~2,600 objects in 64x1024x1024 at 16,48,48");
         var large = Flags.Make<int>(ctx, S, "--large-factor", "Second run on a volume this many times deeper (0 = skip)");
         var minRun = Flags.Make<int>(ctx, S, "--min-consecutive-pixels", "Faces merge run length");
         var repeat = Flags.Make<int>(ctx, S, "--repeat", "Timed runs per volume (medians reported)");
@@ -63,13 +63,19 @@ public static class BenchStitchCommand
                     var shape = new Vec3i(tileShape.Z * g.Z, tileShape.Y * g.Y, tileShape.X * g.X);
                     var dir = Path.Combine(root, $"tiles-{shape.Z}x{shape.Y}x{shape.X}");
                     long objects = WriteTiles(dir, shape, tileShape, cellShape, ctx.Progress, ct);
-                    var ours = Enumerable.Range(0, repeats).Select(_ => RunOurs(dir, root, shape, tileShape, m, ctx.Progress, ct)).ToList();
-                    SeedRun? seed = null;
-                    if (py is not null && f == 1)
+                    // Interleaved, so both see the same machine load (this one is shared).
+                    var ours = new List<OurRun>();
+                    var seeds = new List<SeedRun>();
+                    for (int k = 0; k < repeats; k++)
                     {
-                        ctx.Progress.Report($"bench stitch: the seed's algorithm (NumPy) on {dir}");
-                        seed = RunSeed(py, dir, Path.Combine(root, "seed_result.tif"), shape, tileShape, m, ct);
+                        ours.Add(RunOurs(dir, root, shape, tileShape, m, ctx.Progress, ct));
+                        if (py is null || f != 1) continue;
+                        var sr = RunSeed(py, dir, Path.Combine(root, "seed_result.tif"), shape, tileShape, m, ct);
+                        ctx.Progress.Report(string.Create(CultureInfo.InvariantCulture, $"bench stitch: seed's algorithm (NumPy) {shape}: {sr.Total:F3} s, peak {sr.PeakRss / 1048576.0:F0} MiB"));
+                        seeds.Add(sr);
                     }
+                    SeedRun? seed = seeds.Count == 0 ? null : new SeedRun(Median(seeds.Select(x => x.Stitch).ToList()), Median(seeds.Select(x => x.Merge).ToList()),
+                        Median(seeds.Select(x => x.Write).ToList()), Median(seeds.Select(x => x.Total).ToList()), seeds.Max(x => x.PeakRss), seeds[0].Objects);
                     runs.Add(Report(lines, shape, tileShape, objects, ours, seed));
                 }
                 if (r.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(runs));
@@ -83,7 +89,7 @@ public static class BenchStitchCommand
         }
     }
 
-    private sealed record OurRun(double Wall, double Total, double Read, double Add, double Merge, double Write, long PeakRss,
+    private sealed record OurRun(double Wall, double Total, double Read, double Add, double Merge, double Write, double WriteLoad, double WriteOutput, long PeakRss,
         long Pairs, long BoundaryPairs, long ObjectsBefore, long ObjectsAfter, long PeakPending, long PeakSlab);
 
     private sealed record SeedRun(double Stitch, double Merge, double Write, double Total, long PeakRss, long Objects);
@@ -98,12 +104,12 @@ public static class BenchStitchCommand
         double perPair = merge / Math.Max(1, pairs) * 1e6;
         lines.Add(string.Create(ci, $"volume {shape} (z,y,x) in tiles of {tile}: {shape.Product * 4 / 1048576.0:F0} MiB uint32, {objects} generated objects; {ours.Count} run(s) of `ffn stitch --merge faces`, medians:"));
         lines.Add(string.Create(ci, $"  objects {ours[0].ObjectsBefore} -> {ours[0].ObjectsAfter}, {ours[0].Pairs} pairs merged over {pairs} face voxel pairs"));
-        lines.Add(string.Create(ci, $"  whole job {total:F3} s (process wall {wall:F3} s with .NET start-up) = read tiles {read:F3} + id tables and merge data {add:F3} + write {write:F3} (incl. re-reading tiles); merge {merge:F3} s = {perPair:F3} us per face voxel pair"));
+        lines.Add(string.Create(ci, $"  whole job {total:F3} s (process wall {wall:F3} s with .NET start-up) = read tiles {read:F3} + id tables and merge data {add:F3} + write {write:F3} (re-reading tiles {Med(o => o.WriteLoad):F3}, TIFF {Med(o => o.WriteOutput):F3}); merge {merge:F3} s = {perPair:F3} us per face voxel pair"));
         lines.Add(string.Create(ci, $"  peak resident memory (VmHWM of the ffn process) {rss / 1048576.0:F0} MiB; merge data parked {ours.Max(o => o.PeakPending) / 1048576.0:F1} MiB, output slab {ours.Max(o => o.PeakSlab) / 1048576.0:F0} MiB"));
         if (seed is not null)
         {
             double seedPerPair = seed.Merge / Math.Max(1, pairs) * 1e6;
-            lines.Add(string.Create(ci, $"  seed's algorithm (NumPy, same tiles, this run): {seed.Total:F3} s = stitch {seed.Stitch:F3} + merge {seed.Merge:F3} ({seedPerPair:F2} us per pair) + write {seed.Write:F3}; peak resident memory {seed.PeakRss / 1048576.0:F0} MiB; {seed.Objects} objects"));
+            lines.Add(string.Create(ci, $"  seed's algorithm (NumPy, same tiles, interleaved, medians): {seed.Total:F3} s = stitch {seed.Stitch:F3} + merge {seed.Merge:F3} ({seedPerPair:F2} us per pair) + write {seed.Write:F3}; peak resident memory {seed.PeakRss / 1048576.0:F0} MiB; {seed.Objects} objects"));
             lines.Add(string.Create(ci, $"  speed-up: merge {seedPerPair / perPair:F0}x per pair, whole job {seed.Total / total:F1}x ({seed.Total / wall:F1}x against our process wall)"));
         }
         return new
@@ -184,7 +190,7 @@ public static class BenchStitchCommand
         using var doc = JsonDocument.Parse(stdout.Trim().Split('\n').Last());
         var e = doc.RootElement;
         var run = new OurRun(wall, e.GetProperty("total_s").GetDouble(), e.GetProperty("read_s").GetDouble(), e.GetProperty("add_s").GetDouble(),
-            e.GetProperty("merge_s").GetDouble(), e.GetProperty("write_s").GetDouble(), e.GetProperty("peak_rss_bytes").GetInt64(),
+            e.GetProperty("merge_s").GetDouble(), e.GetProperty("write_s").GetDouble(), e.GetProperty("write_load_s").GetDouble(), e.GetProperty("write_output_s").GetDouble(), e.GetProperty("peak_rss_bytes").GetInt64(),
             e.GetProperty("pairs_merged").GetInt64(), e.GetProperty("boundary_voxel_pairs").GetInt64(), e.GetProperty("objects_before").GetInt64(),
             e.GetProperty("objects_after").GetInt64(), e.GetProperty("peak_pending_bytes").GetInt64(), e.GetProperty("peak_slab_bytes").GetInt64());
         progress.Report(string.Create(CultureInfo.InvariantCulture, $"bench stitch: ffn stitch {shape}: {run.Total:F3} s (wall {wall:F3} s), peak {run.PeakRss / 1048576.0:F0} MiB"));

@@ -159,6 +159,26 @@ public sealed class BlockAssembler : IDisposable
     public StitchSummary Write(Func<int, Volume?> load, string? h5Path, string h5Dataset, string? tiffPath,
         IProgress<string>? progress, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(load);
+        return Write((i, _) => load(i), wholeBlocks: true, h5Path, h5Dataset, tiffPath, progress, ct);
+    }
+
+    /// <summary>
+    /// As the other Write, with a loader that reads only part of a block: <paramref name="loadBox"/>(i, box) returns
+    /// labels of block i (as given to Add) covering at least <paramref name="loadBox"/>'s box, a part of its Core
+    /// (null for an empty block). With file formats that read boxes cheaply (.npy, chunked HDF5) the output slab
+    /// can then be thin (<see cref="SlabBytes"/>) without reading any block more than once in all.
+    /// </summary>
+    public StitchSummary Write(Func<int, Box3, Volume?> loadBox, string? h5Path, string h5Dataset, string? tiffPath,
+        IProgress<string>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(loadBox);
+        return Write(loadBox, wholeBlocks: false, h5Path, h5Dataset, tiffPath, progress, ct);
+    }
+
+    private StitchSummary Write(Func<int, Box3, Volume?> load, bool wholeBlocks, string? h5Path, string h5Dataset, string? tiffPath,
+        IProgress<string>? progress, CancellationToken ct)
+    {
         if (!IsComplete)
             throw new InvalidOperationException($"only {_added} of {_blocks.Count} blocks were added (missing: "
                 + string.Join(",", Enumerable.Range(0, _blocks.Count).Where(i => _tables[i] is null).Take(10)) + ")");
@@ -167,6 +187,7 @@ public sealed class BlockAssembler : IDisposable
         _mergeClock.Stop();
 
         var writeClock = Stopwatch.StartNew();
+        Stopwatch loadClock = new(), outputClock = new();
         long peakSlab = 0;
         var shape = VolumeShape;
         long slice = (long)shape.Y * shape.X * sizeof(uint);
@@ -189,22 +210,30 @@ public sealed class BlockAssembler : IDisposable
                 ct.ThrowIfCancellationRequested();
                 var block = _blocks[i];
                 var part = block.Core.Intersect(band);
-                var labels = ToUInt32(i, load(i));
-                CheckBox(block, labels);
+                loadClock.Start();
+                var labels = ToUInt32(i, load(i, part));
+                loadClock.Stop();
+                if (wholeBlocks) CheckBox(block, labels);
+                else if (labels is not null && !labels.Box.Contains(part))
+                    throw new ArgumentException($"block {i}: labels cover {labels.Box}, which misses part of the requested {part}");
                 Relabel(i, labels, part, slab, finalOfRank[i]);
                 meter.Add(1);
             }
+            outputClock.Start();
             h5?.WriteBlock(h5Dataset, slab);
             tiff?.WriteSlabs(slab);
+            outputClock.Stop();
         }
         slab = null;
+        outputClock.Start();
         h5?.Commit();
         tiff?.Commit();
+        outputClock.Stop();
         _written = true;
         long objectsBefore = _tables.Sum(t => t!.CoreCounts.Count(c => c > 0));
         return new StitchSummary(_blocks.Count, _empty.Count(e => e), shape.Product, objectsBefore, objectsAfter, _pairsMerged,
             _boundaryVoxelPairs, _addClock.Elapsed.TotalSeconds, _mergeClock.Elapsed.TotalSeconds,
-            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, peakSlab);
+            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, peakSlab, loadClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds);
     }
 
     public void Dispose()

@@ -54,8 +54,13 @@ internal sealed class BlockLabels
     {
         var seen = new int[max + 1];
         foreach (var v in labels.Data) seen[v]++;
-        var coreCount = new int[max + 1];
-        ForCoreRows(labels, core, row => { foreach (var v in row) coreCount[v]++; });
+        int[] coreCount;
+        if (core == labels.Box) coreCount = (int[])seen.Clone(); // no overlap: one pass is enough
+        else
+        {
+            coreCount = new int[max + 1];
+            ForCoreRows(labels, core, row => { foreach (var v in row) coreCount[v]++; });
+        }
         int n = 0;
         for (uint i = 1; i <= max; i++) if (seen[i] > 0) n++;
         var ids = new uint[n];

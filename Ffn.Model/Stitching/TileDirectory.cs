@@ -75,8 +75,60 @@ public sealed partial class TileDirectory
         if (path is null) return null;
         var array = path.EndsWith(".npz", StringComparison.Ordinal) ? ReadNpz(path) : NpyFile.Read(path);
         CheckShape(path, array.Shape, Blocks[block]);
-        var v = array.ToVolume(path);
-        v = v switch
+        var v = ToLabels(path, array.ToVolume(path));
+        v.Offset = Blocks[block].Seg.Start;
+        return v;
+    }
+
+    /// <summary>True when every tile is .npy, whose boxes <see cref="LoadBox"/> reads without the rest of the tile.</summary>
+    public bool AllNpy => _files.All(f => f is null || f.EndsWith(".npy", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Block <paramref name="block"/>'s labels over <paramref name="box"/> (volume coordinates, inside the tile):
+    /// only those rows are read from a .npy; a .npz is read whole.
+    /// </summary>
+    public Volume? LoadBox(int block, Box3 box)
+    {
+        var path = _files[block];
+        if (path is null) return null;
+        if (!path.EndsWith(".npy", StringComparison.Ordinal)) return Load(block);
+        var tile = Blocks[block].Seg;
+        if (!tile.Contains(box)) throw new ArgumentException($"{path}: box {box} lies outside the tile {tile}");
+        var h = NpyFile.ReadHeader(path);
+        CheckShape(path, h.Shape, Blocks[block]);
+        var raw = Volume.Create(h.DType, box.Size);
+        var bytes = raw.Bytes;
+        int es = h.DType.Size();
+        var rel = box.Start - tile.Start;
+        using (var file = File.OpenHandle(path))
+        {
+            // Rows that are contiguous in the file (the box spans the tile's full width, or full slices) are one read.
+            bool fullX = box.Size.X == tile.Size.X, fullYX = fullX && box.Size.Y == tile.Size.Y;
+            long runBytes = (long)box.Size.X * es * (fullYX ? box.Size.Y * box.Size.Z : fullX ? box.Size.Y : 1);
+            int runs = fullYX ? 1 : fullX ? box.Size.Z : box.Size.Z * box.Size.Y;
+            for (int k = 0; k < runs; k++)
+            {
+                int z = fullYX ? 0 : fullX ? k : k / box.Size.Y, y = fullYX || fullX ? 0 : k % box.Size.Y;
+                long element = ((long)(rel.Z + z) * tile.Size.Y + rel.Y + y) * tile.Size.X + rel.X;
+                var dst = bytes.Slice((int)(k * runBytes), (int)runBytes);
+                long at = h.DataOffset + element * es;
+                while (dst.Length > 0)
+                {
+                    int n = RandomAccess.Read(file, dst, at);
+                    if (n <= 0) throw new InputException($"{path}: truncated npy data");
+                    dst = dst[n..];
+                    at += n;
+                }
+            }
+        }
+        var v = ToLabels(path, raw);
+        v.Offset = box.Start;
+        return v;
+    }
+
+    private static Volume ToLabels(string path, Volume v)
+    {
+        return v switch
         {
             Volume<uint> or Volume<ulong> => v,
             Volume<byte> or Volume<ushort> => v.ConvertTo<uint>(),
@@ -84,8 +136,6 @@ public sealed partial class TileDirectory
             Volume<long> l => NonNegative(path, l.Data.AsSpan().IndexOfAnyInRange(long.MinValue, -1) < 0) ? l.ConvertTo<ulong>() : v,
             _ => throw new InputException($"{path}: labels must be integers, found {v.DType.Name()}"),
         };
-        v.Offset = Blocks[block].Seg.Start;
-        return v;
     }
 
     private static NdArray ReadNpz(string path)
