@@ -282,26 +282,30 @@ public sealed class BlockAssembler : IDisposable
             return;
         }
         var src = part.Start - labels.Offset;
-        uint last = 0, lastOut = 0;
-        for (int z = 0; z < part.Size.Z; z++)
-        for (int y = 0; y < part.Size.Y; y++)
+        // z slices in parallel (lookups are read-only); small parts stay on this thread.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = part.Volume >= 1 << 20 ? -1 : 1 };
+        Parallel.For(0, part.Size.Z, options, z =>
         {
-            var from = labels.Row(src.Z + z, src.Y + y).Slice(src.X, part.Size.X);
-            var to = slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X);
-            for (int x = 0; x < from.Length; x++)
+            uint last = 0, lastOut = 0;
+            for (int y = 0; y < part.Size.Y; y++)
             {
-                uint v = from[x];
-                if (v == 0) { to[x] = 0; continue; }
-                if (v != last)
+                var from = labels.Row(src.Z + z, src.Y + y).Slice(src.X, part.Size.X);
+                var to = slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X);
+                for (int x = 0; x < from.Length; x++)
                 {
-                    int r = t.Rank(v);
-                    if (r < 0) throw new InvalidDataException($"block {i}: label {v} was not in the labels given to Add (the block changed)");
-                    last = v;
-                    lastOut = finalOfRank[r];
+                    uint v = from[x];
+                    if (v == 0) { to[x] = 0; continue; }
+                    if (v != last)
+                    {
+                        int r = t.Rank(v);
+                        if (r < 0) throw new InvalidDataException($"block {i}: label {v} was not in the labels given to Add (the block changed)");
+                        last = v;
+                        lastOut = finalOfRank[r];
+                    }
+                    to[x] = lastOut;
                 }
-                to[x] = lastOut;
             }
-        }
+        });
     }
 
     /// <summary>Output slabs in z order: the z ranges between Core starts, cut to at most <paramref name="maxDepth"/>, with the blocks meeting each.</summary>
