@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Ffn.Model.DataPrep;
 using Ffn.Model.Geometry;
@@ -286,26 +287,29 @@ public sealed class BlockAssembler : IDisposable
         var options = new ParallelOptions { MaxDegreeOfParallelism = part.Volume >= 1 << 20 ? -1 : 1 };
         Parallel.For(0, part.Size.Z, options, z =>
         {
-            uint last = 0, lastOut = 0;
             for (int y = 0; y < part.Size.Y; y++)
-            {
-                var from = labels.Row(src.Z + z, src.Y + y).Slice(src.X, part.Size.X);
-                var to = slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X);
-                for (int x = 0; x < from.Length; x++)
-                {
-                    uint v = from[x];
-                    if (v == 0) { to[x] = 0; continue; }
-                    if (v != last)
-                    {
-                        int r = t.Rank(v);
-                        if (r < 0) throw new InvalidDataException($"block {i}: label {v} was not in the labels given to Add (the block changed)");
-                        last = v;
-                        lastOut = finalOfRank[r];
-                    }
-                    to[x] = lastOut;
-                }
-            }
+                RelabelRow(i, t, finalOfRank, labels.Row(src.Z + z, src.Y + y).Slice(src.X, part.Size.X),
+                    slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X));
         });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
+    private static void RelabelRow(int block, BlockLabels t, uint[] finalOfRank, ReadOnlySpan<uint> from, Span<uint> to)
+    {
+        uint last = 0, lastOut = 0;
+        for (int x = 0; x < from.Length; x++)
+        {
+            uint v = from[x];
+            if (v == 0) { to[x] = 0; continue; }
+            if (v != last)
+            {
+                int r = t.Rank(v);
+                if (r < 0) throw new InvalidDataException($"block {block}: label {v} was not in the labels given to Add (the block changed)");
+                last = v;
+                lastOut = finalOfRank[r];
+            }
+            to[x] = lastOut;
+        }
     }
 
     /// <summary>Output slabs in z order: the z ranges between Core starts, cut to at most <paramref name="maxDepth"/>, with the blocks meeting each.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Ffn.Model.Geometry;
@@ -50,6 +51,7 @@ internal sealed class BlockLabels
         return max < MaxCountingId ? BuildDense(labels, core, max) : BuildSparse(labels, core);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     private static BlockLabels BuildDense(Volume<uint> labels, Box3 core, uint max)
     {
         var seen = new int[max + 1];
@@ -82,6 +84,7 @@ internal sealed class BlockLabels
         return new BlockLabels(ids, counts, dense);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     private static BlockLabels BuildSparse(Volume<uint> labels, Box3 core)
     {
         var present = new HashSet<uint>();
@@ -119,6 +122,7 @@ internal sealed class BlockLabels
 
     public delegate void SpanAction(Span<uint> row);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     internal static uint Max(ReadOnlySpan<uint> data)
     {
         uint max = 0;
@@ -139,6 +143,7 @@ internal sealed class BlockLabels
     /// uint64 block labels as uint32: unchanged when every id fits, otherwise each id replaced by its rank among the
     /// block's distinct ids (0 stays 0). Deterministic in the content, so Add and Write agree; order is kept.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     public static Volume<uint> Narrow(Volume<ulong> labels)
     {
         var src = labels.Data;
