@@ -120,6 +120,25 @@ print(got.shape == tuple(shape), got.dtype, int(expected.max()), bool((got == ex
         Assert.True(t.Read(t.Info.Box).ContentEquals(h.Read(h.Info.Box)));
     }
 
+    /// <summary>`ffn bench stitch` end to end on a small job: child ffn processes, the seed's algorithm, both volume sizes.</summary>
+    [Fact]
+    public void BenchRunsSmall()
+    {
+        using var tmp = new TempDir();
+        var r = Cli.Run("bench", "stitch", "--tile-shape", "16,40,40", "--grid", "1,2,2", "--cell", "8,20,20", "--large-factor", "2",
+            "--repeat", "1", "--min-consecutive-pixels", "5", "--work-dir", tmp.Path, "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Out.Trim());
+        var runs = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.Equal([16, 80, 80], runs[0].GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([32, 80, 80], runs[1].GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(2 * 16 * 80, runs[0].GetProperty("boundary_voxel_pairs").GetInt64());
+        Assert.True(runs[0].GetProperty("pairs_merged").GetInt64() > 0);
+        Assert.True(runs[0].GetProperty("peak_rss_bytes").GetInt64() > 0);
+        Assert.True(runs[0].GetProperty("seed").GetProperty("total_s").GetDouble() > 0);
+    }
+
     [Theory]
     [InlineData("missing-dir", "no such directory")]
     [InlineData("outside", "lies outside the volume")]
