@@ -120,7 +120,6 @@ public sealed class BlockAssembler : IDisposable
                 PeakPendingBytes = Math.Max(PeakPendingBytes, PendingBytes + Bytes(mine));
                 PendingBytes -= Bytes(theirs);
                 pair.Pending = null;
-                pair.Done = true;
                 _boundaryVoxelPairs += pair.Region.Volume;
                 if (mine is null || theirs is null) continue;
                 var (lowData, highData) = pair.Low == blockIndex ? (mine, theirs) : (theirs, mine);
