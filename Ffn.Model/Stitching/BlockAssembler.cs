@@ -55,7 +55,7 @@ public sealed class BlockAssembler : IDisposable
     public IReadOnlyList<StitchBlock> Blocks => _blocks;
     public MergeOptions Merge => _merge;
 
-    /// <summary>HDF5 chunk shape (z, y, x) of the written dataset (clipped to the volume) and its gzip level 0-9.</summary>
+    /// <summary>HDF5 chunk shape (z, y, x) of the written dataset (clipped to the volume, and in z to the output slab depth) and its gzip level 0-9.</summary>
     public Vec3i Chunks { get; set; } = new(64, 64, 64);
     public int Gzip { get; set; } = 4;
 
@@ -192,10 +192,14 @@ public sealed class BlockAssembler : IDisposable
         var shape = VolumeShape;
         long slice = (long)shape.Y * shape.X * sizeof(uint);
         using var h5 = h5Path is null ? null : Hdf5VolumeWriter.Create(h5Path);
-        h5?.AddDataset(h5Dataset, DType.UInt32, shape, Vec3i.Min(Chunks, shape), Gzip,
+        int slabDepth = Math.Max(1, (int)Math.Min(shape.Z, SlabBytes / slice));
+        var slabs = Slabs(slabDepth).ToList();
+        // HDF5 chunks no deeper than a slab: a chunk is flushed once full, so deeper ones would be held across slabs.
+        var chunks = Vec3i.Min(Chunks, shape);
+        chunks = chunks with { Z = Math.Min(chunks.Z, slabDepth) };
+        h5?.AddDataset(h5Dataset, DType.UInt32, shape, chunks, Gzip,
             new Dictionary<string, object> { ["objects"] = objectsAfter, ["merge"] = _merge.Mode.ToString().ToLowerInvariant() });
         using var tiff = tiffPath is null ? null : TiffVolumeWriter.Create(tiffPath, DType.UInt32, shape, BigTiff);
-        var slabs = Slabs(Math.Max(1, (int)Math.Min(shape.Z, SlabBytes / slice))).ToList();
         var meter = new ProgressMeter("stitch: write", "blocks", slabs.Sum(s => s.Blocks.Count), progress);
         Volume<uint>? slab = null;
         foreach (var (z0, depth, members) in slabs)
