@@ -100,6 +100,7 @@ public static class FfnCli
         root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(NodeCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
+        root.Subcommands.Add(StitchCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }

@@ -19,7 +19,14 @@ namespace Ffn.Host.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    private static readonly Func<CommandContext, Command>[] Benchmarks = [Partition, BenchForwardCommand.Create, BenchInferCommand.Create, BenchRunCommand.Create];
+    private static readonly Func<CommandContext, Command>[] Benchmarks =
+    [
+        Partition,
+        BenchForwardCommand.Create,
+        BenchInferCommand.Create,
+        BenchRunCommand.Create,
+        BenchStitchCommand.Create,
+    ];
 
     public static Command Create(CommandContext ctx)
     {

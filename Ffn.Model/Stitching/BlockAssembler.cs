@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Ffn.Model.DataPrep;
 using Ffn.Model.Geometry;
@@ -54,7 +55,7 @@ public sealed class BlockAssembler : IDisposable
     public IReadOnlyList<StitchBlock> Blocks => _blocks;
     public MergeOptions Merge => _merge;
 
-    /// <summary>HDF5 chunk shape (z, y, x) of the written dataset (clipped to the volume) and its gzip level 0-9.</summary>
+    /// <summary>HDF5 chunk shape (z, y, x) of the written dataset (clipped to the volume, and in z to the output slab depth) and its gzip level 0-9.</summary>
     public Vec3i Chunks { get; set; } = new(64, 64, 64);
     public int Gzip { get; set; } = 4;
 
@@ -119,7 +120,6 @@ public sealed class BlockAssembler : IDisposable
                 PeakPendingBytes = Math.Max(PeakPendingBytes, PendingBytes + Bytes(mine));
                 PendingBytes -= Bytes(theirs);
                 pair.Pending = null;
-                pair.Done = true;
                 _boundaryVoxelPairs += pair.Region.Volume;
                 if (mine is null || theirs is null) continue;
                 var (lowData, highData) = pair.Low == blockIndex ? (mine, theirs) : (theirs, mine);
@@ -159,6 +159,26 @@ public sealed class BlockAssembler : IDisposable
     public StitchSummary Write(Func<int, Volume?> load, string? h5Path, string h5Dataset, string? tiffPath,
         IProgress<string>? progress, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(load);
+        return Write((i, _) => load(i), wholeBlocks: true, h5Path, h5Dataset, tiffPath, progress, ct);
+    }
+
+    /// <summary>
+    /// As the other Write, with a loader that reads only part of a block: <paramref name="loadBox"/>(i, box) returns
+    /// labels of block i (as given to Add) covering at least <paramref name="loadBox"/>'s box, a part of its Core
+    /// (null for an empty block). With file formats that read boxes cheaply (.npy, chunked HDF5) the output slab
+    /// can then be thin (<see cref="SlabBytes"/>) without reading any block more than once in all.
+    /// </summary>
+    public StitchSummary Write(Func<int, Box3, Volume?> loadBox, string? h5Path, string h5Dataset, string? tiffPath,
+        IProgress<string>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(loadBox);
+        return Write(loadBox, wholeBlocks: false, h5Path, h5Dataset, tiffPath, progress, ct);
+    }
+
+    private StitchSummary Write(Func<int, Box3, Volume?> load, bool wholeBlocks, string? h5Path, string h5Dataset, string? tiffPath,
+        IProgress<string>? progress, CancellationToken ct)
+    {
         if (!IsComplete)
             throw new InvalidOperationException($"only {_added} of {_blocks.Count} blocks were added (missing: "
                 + string.Join(",", Enumerable.Range(0, _blocks.Count).Where(i => _tables[i] is null).Take(10)) + ")");
@@ -167,14 +187,19 @@ public sealed class BlockAssembler : IDisposable
         _mergeClock.Stop();
 
         var writeClock = Stopwatch.StartNew();
+        Stopwatch loadClock = new(), outputClock = new();
         long peakSlab = 0;
         var shape = VolumeShape;
         long slice = (long)shape.Y * shape.X * sizeof(uint);
         using var h5 = h5Path is null ? null : Hdf5VolumeWriter.Create(h5Path);
-        h5?.AddDataset(h5Dataset, DType.UInt32, shape, Vec3i.Min(Chunks, shape), Gzip,
+        int slabDepth = Math.Max(1, (int)Math.Min(shape.Z, SlabBytes / slice));
+        var slabs = Slabs(slabDepth).ToList();
+        // HDF5 chunks no deeper than a slab: a chunk is flushed once full, so deeper ones would be held across slabs.
+        var chunks = Vec3i.Min(Chunks, shape);
+        chunks = chunks with { Z = Math.Min(chunks.Z, slabDepth) };
+        h5?.AddDataset(h5Dataset, DType.UInt32, shape, chunks, Gzip,
             new Dictionary<string, object> { ["objects"] = objectsAfter, ["merge"] = _merge.Mode.ToString().ToLowerInvariant() });
         using var tiff = tiffPath is null ? null : TiffVolumeWriter.Create(tiffPath, DType.UInt32, shape, BigTiff);
-        var slabs = Slabs(Math.Max(1, (int)Math.Min(shape.Z, SlabBytes / slice))).ToList();
         var meter = new ProgressMeter("stitch: write", "blocks", slabs.Sum(s => s.Blocks.Count), progress);
         Volume<uint>? slab = null;
         foreach (var (z0, depth, members) in slabs)
@@ -189,22 +214,30 @@ public sealed class BlockAssembler : IDisposable
                 ct.ThrowIfCancellationRequested();
                 var block = _blocks[i];
                 var part = block.Core.Intersect(band);
-                var labels = ToUInt32(i, load(i));
-                CheckBox(block, labels);
+                loadClock.Start();
+                var labels = ToUInt32(i, load(i, part));
+                loadClock.Stop();
+                if (wholeBlocks) CheckBox(block, labels);
+                else if (labels is not null && !labels.Box.Contains(part))
+                    throw new ArgumentException($"block {i}: labels cover {labels.Box}, which misses part of the requested {part}");
                 Relabel(i, labels, part, slab, finalOfRank[i]);
                 meter.Add(1);
             }
+            outputClock.Start();
             h5?.WriteBlock(h5Dataset, slab);
             tiff?.WriteSlabs(slab);
+            outputClock.Stop();
         }
         slab = null;
+        outputClock.Start();
         h5?.Commit();
         tiff?.Commit();
+        outputClock.Stop();
         _written = true;
         long objectsBefore = _tables.Sum(t => t!.CoreCounts.Count(c => c > 0));
         return new StitchSummary(_blocks.Count, _empty.Count(e => e), shape.Product, objectsBefore, objectsAfter, _pairsMerged,
             _boundaryVoxelPairs, _addClock.Elapsed.TotalSeconds, _mergeClock.Elapsed.TotalSeconds,
-            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, peakSlab);
+            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, peakSlab, loadClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds);
     }
 
     public void Dispose()
@@ -253,25 +286,32 @@ public sealed class BlockAssembler : IDisposable
             return;
         }
         var src = part.Start - labels.Offset;
-        uint last = 0, lastOut = 0;
-        for (int z = 0; z < part.Size.Z; z++)
-        for (int y = 0; y < part.Size.Y; y++)
+        // z slices in parallel (lookups are read-only); small parts stay on this thread.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = part.Volume >= 1 << 20 ? -1 : 1 };
+        Parallel.For(0, part.Size.Z, options, z =>
         {
-            var from = labels.Row(src.Z + z, src.Y + y).Slice(src.X, part.Size.X);
-            var to = slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X);
-            for (int x = 0; x < from.Length; x++)
+            for (int y = 0; y < part.Size.Y; y++)
+                RelabelRow(i, t, finalOfRank, labels.Row(src.Z + z, src.Y + y).Slice(src.X, part.Size.X),
+                    slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X));
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
+    private static void RelabelRow(int block, BlockLabels t, uint[] finalOfRank, ReadOnlySpan<uint> from, Span<uint> to)
+    {
+        uint last = 0, lastOut = 0;
+        for (int x = 0; x < from.Length; x++)
+        {
+            uint v = from[x];
+            if (v == 0) { to[x] = 0; continue; }
+            if (v != last)
             {
-                uint v = from[x];
-                if (v == 0) { to[x] = 0; continue; }
-                if (v != last)
-                {
-                    int r = t.Rank(v);
-                    if (r < 0) throw new InvalidDataException($"block {i}: label {v} was not in the labels given to Add (the block changed)");
-                    last = v;
-                    lastOut = finalOfRank[r];
-                }
-                to[x] = lastOut;
+                int r = t.Rank(v);
+                if (r < 0) throw new InvalidDataException($"block {block}: label {v} was not in the labels given to Add (the block changed)");
+                last = v;
+                lastOut = finalOfRank[r];
             }
+            to[x] = lastOut;
         }
     }
 

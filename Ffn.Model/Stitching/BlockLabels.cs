@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Ffn.Model.Geometry;
@@ -50,12 +51,18 @@ internal sealed class BlockLabels
         return max < MaxCountingId ? BuildDense(labels, core, max) : BuildSparse(labels, core);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     private static BlockLabels BuildDense(Volume<uint> labels, Box3 core, uint max)
     {
         var seen = new int[max + 1];
         foreach (var v in labels.Data) seen[v]++;
-        var coreCount = new int[max + 1];
-        ForCoreRows(labels, core, row => { foreach (var v in row) coreCount[v]++; });
+        int[] coreCount;
+        if (core == labels.Box) coreCount = (int[])seen.Clone(); // no overlap: one pass is enough
+        else
+        {
+            coreCount = new int[max + 1];
+            ForCoreRows(labels, core, row => { foreach (var v in row) coreCount[v]++; });
+        }
         int n = 0;
         for (uint i = 1; i <= max; i++) if (seen[i] > 0) n++;
         var ids = new uint[n];
@@ -77,6 +84,7 @@ internal sealed class BlockLabels
         return new BlockLabels(ids, counts, dense);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     private static BlockLabels BuildSparse(Volume<uint> labels, Box3 core)
     {
         var present = new HashSet<uint>();
@@ -114,6 +122,7 @@ internal sealed class BlockLabels
 
     public delegate void SpanAction(Span<uint> row);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     internal static uint Max(ReadOnlySpan<uint> data)
     {
         uint max = 0;
@@ -134,6 +143,7 @@ internal sealed class BlockLabels
     /// uint64 block labels as uint32: unchanged when every id fits, otherwise each id replaced by its rank among the
     /// block's distinct ids (0 stays 0). Deterministic in the content, so Add and Write agree; order is kept.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     public static Volume<uint> Narrow(Volume<ulong> labels)
     {
         var src = labels.Data;

@@ -15,7 +15,6 @@ internal sealed class BlockPair(int low, int high, int axis, Box3 region)
     public int Axis { get; } = axis;
     public Box3 Region { get; } = region;
     public Volume<uint>? Pending { get; set; }
-    public bool Done { get; set; }
 
     public int Other(int block) => block == Low ? High : Low;
 }

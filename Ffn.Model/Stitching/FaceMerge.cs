@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Ffn.Model.Geometry;
@@ -19,6 +20,7 @@ internal static class FaceMerge
     /// <paramref name="axis"/>, at the boundary coordinate b: the block's Core ends at b when
     /// <paramref name="low"/>, else starts there); null when nothing can qualify.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     public static Volume<uint>? QualifiedPlane(Volume<uint> labels, Box3 core, Box3 contact, int axis, bool low, int m, Vec3i volumeShape)
     {
         int b = contact.Start[axis];
@@ -64,6 +66,7 @@ internal static class FaceMerge
     }
 
     /// <summary>dst = src on the first layer; afterwards dst keeps its label only where src still equals it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     private static void Combine(ReadOnlySpan<uint> src, Span<uint> dst, bool first)
     {
         if (first)
@@ -86,6 +89,7 @@ internal static class FaceMerge
     /// Unions the objects facing each other on the planes of the low and high block; returns the number of distinct
     /// pairs found (each seen once per pair of planes).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     public static long Match(Volume<uint> lowPlane, BlockLabels lowTable, Volume<uint> highPlane, BlockLabels highTable,
         UnionFind uf, HashSet<ulong> seen)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ffn.Model.Volumes;
 
 namespace Ffn.Model.Stitching;
@@ -9,6 +10,7 @@ namespace Ffn.Model.Stitching;
 internal static class OverlapMerge
 {
     /// <summary>Unions the matching objects of the two blocks' labels of one region; returns the pairs merged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
     public static long Match(Volume<uint> a, BlockLabels ta, Volume<uint> b, BlockLabels tb, MergeOptions o, UnionFind uf)
     {
         var da = a.Data;

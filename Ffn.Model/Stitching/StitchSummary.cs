@@ -5,7 +5,8 @@ namespace Ffn.Model.Stitching;
 /// after: final ids. PairsMerged: distinct object pairs the merge rule accepted; BoundaryVoxelPairs: voxel pairs it
 /// examined (face positions for faces, shared-region voxels for overlap). Seconds: AddSeconds is all time in Add
 /// (label tables and merge data), MergeSeconds the part spent extracting and matching merge data plus the final
-/// union-find pass, WriteSeconds loading, relabelling and writing the output.
+/// union-find pass, WriteSeconds loading, relabelling and writing the output (of which WriteLoadSeconds in the load callback and
+/// WriteOutputSeconds in the HDF5 and TIFF writers). PeakSlabBytes: the largest output slab Write held.
 /// </summary>
 public sealed record StitchSummary(
     int Blocks,
@@ -19,4 +20,6 @@ public sealed record StitchSummary(
     double MergeSeconds,
     double WriteSeconds,
     long PeakPendingBytes,
-    long PeakSlabBytes);
+    long PeakSlabBytes,
+    double WriteLoadSeconds,
+    double WriteOutputSeconds);

@@ -1,6 +1,7 @@
 using Ffn.Model.Geometry;
 using Ffn.Model.Stitching;
 using Ffn.Model.Volumes;
+using Ffn.Model.Volumes.Npy;
 using Ffn.Tests.Support;
 using static Ffn.Tests.Model.Stitching.StitchFixtures;
 
@@ -96,6 +97,34 @@ public class BlockAssemblerTests
             Assert.Equal(shape, r.Info.Shape);
             return asm.PeakPendingBytes;
         }
+    }
+
+    /// <summary>h5py and tifffile read both outputs back as (z, y, x) uint32 with the content we wrote.</summary>
+    [Fact]
+    public void OutputsReadBackInPython()
+    {
+        var shape = new Vec3i(13, 21, 34);
+        var global = Voronoi(shape, 9, 0.05, 2);
+        var blocks = StitchBlock.Grid(shape, new Vec3i(5, 10, 16), Vec3i.Fill(2));
+        var labels = blocks.Select(b => Relabel(global, b, 3)).ToArray();
+        using var tmp = new TempDir();
+        var (v, s, _) = Stitch(shape, blocks, i => labels[i], new MergeOptions(MergeMode.Overlap, MinOverlapVoxels: 5),
+            Enumerable.Range(0, blocks.Count), tmp.File("final_result.tif"), tmp.File("final_result.h5"));
+        NpyFile.Write(tmp.File("expected.npy"), v);
+        var got = PythonOracle.Run("""
+import sys, numpy as np, h5py, tifffile
+d = sys.argv[1]
+t = tifffile.imread(d + '/final_result.tif')
+with h5py.File(d + '/final_result.h5', 'r') as f:
+    h = f['segmentation'][...]
+    chunks = f['segmentation'].chunks
+    comp = f['segmentation'].compression
+e = np.load(d + '/expected.npy')
+with tifffile.TiffFile(d + '/final_result.tif') as tf:
+    big = tf.is_bigtiff
+print(t.shape, t.dtype, h.shape, h.dtype, comp, big, bool((t == e).all()), bool((h == e).all()), len(np.unique(t)) - 1)
+""", tmp.Path);
+        Assert.Equal($"(13, 21, 34) uint32 (13, 21, 34) uint32 gzip True True True {s.ObjectsAfter}", got.Trim());
     }
 
     [Fact]
