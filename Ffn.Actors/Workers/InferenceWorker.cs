@@ -22,6 +22,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     private CancellationTokenSource? _cancel;
     private Task? _running;
     private (AssignBlock Block, IActorRef From)? _current;
+    private readonly System.Diagnostics.Stopwatch _idle = System.Diagnostics.Stopwatch.StartNew();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -74,7 +75,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             return;
         }
         _current = (m, Sender);
-        _log?.Invoke($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} of run {m.RunId} started");
+        // Idle time between handing in a block and getting the next: the pull protocol's overhead per block.
+        _log?.Invoke($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} of run {m.RunId} started after {_idle.Elapsed.TotalMilliseconds:F0} ms idle");
         _cancel = new CancellationTokenSource();
         var token = _cancel.Token;
         var spec = new BlockSpec(m.BlockId, default, m.Core, m.Seg, m.Read);
@@ -118,6 +120,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         else
             c.From.Tell(new BlockFailed(m.RunId, m.BlockId, m.Attempt, _id, Describe(f.Error), f.Seconds));
         _coordinator.Tell(new RequestWork(_id));
+        _idle.Restart();
     }
 
     private static string Describe(Exception? e)
