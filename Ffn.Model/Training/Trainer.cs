@@ -43,8 +43,7 @@ public sealed class Trainer : IDisposable
         _model.to(device);
         _model.train();
         _factory = new ExampleFactory(data, options);
-        var named = _model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
-        _optimizer = TrainingOptimizer.Create(options, named);
+        _optimizer = TrainingOptimizer.For(_model, options);
         _runs = new FovRun?[options.BatchSize];
         var f = options.FovSize;
         _fovVoxels = (int)f.Product;
@@ -123,26 +122,7 @@ public sealed class Trainer : IDisposable
             _runs[s]!.CopyFov(input.AsSpan(2 * s * n, n), input.AsSpan((2 * s + 1) * n, n), labels.AsSpan(s * n, n));
         }
 
-        float[] logits;
-        double loss;
-        double lr = LearningRate;
-        using (var scope = NewDisposeScope())
-        {
-            var x = tensor(input, _shape).to(_device);
-            var y = tensor(labels, [b, 1, _shape[2], _shape[3], _shape[4]]).to(_device);
-            var update = _model.forward(x);
-            var z = x.narrow(1, 1, 1) + update;
-            var l = nn.functional.binary_cross_entropy_with_logits(z, y);
-            _model.zero_grad();
-            l.backward();
-            if (_o.GradientClip > 0)
-                using (no_grad())
-                    foreach (var p in _model.parameters())
-                        p.grad?.clamp_(-_o.GradientClip, _o.GradientClip);
-            _optimizer.Step(lr);
-            logits = z.detach().cpu().data<float>().ToArray();
-            loss = l.item<float>();
-        }
+        var (loss, logits) = Update(_model, _optimizer, input, labels, _shape, LearningRate, _o.GradientClip, _device);
         if (!double.IsFinite(loss)) throw new InvalidOperationException($"training diverged: loss {loss} at step {Step + 1} (lower --learning-rate)");
         for (int s = 0; s < b; s++) _runs[s]!.Update(logits.AsSpan(s * n, n));
         Metrics.Add(logits, labels);
@@ -150,6 +130,28 @@ public sealed class Trainer : IDisposable
         (_lastInput, _lastLabels, _lastLogits) = (input, labels, logits);
         Step++;
         return loss;
+    }
+
+    /// <summary>
+    /// One optimizer update on a batch: input [b, 2, z, y, x] (image, seed logits), soft labels [b, 1, z, y, x];
+    /// logits = seed + network update, loss = mean sigmoid cross-entropy. Returns the loss and the logits.
+    /// </summary>
+    public static (double Loss, float[] Logits) Update(ConvStack3D model, TrainingOptimizer optimizer, float[] input, float[] labels,
+        long[] shape, double lr, double gradientClip, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(input, shape).to(device);
+        var y = tensor(labels, [shape[0], 1, shape[2], shape[3], shape[4]]).to(device);
+        var z = x.narrow(1, 1, 1) + model.forward(x);
+        var l = nn.functional.binary_cross_entropy_with_logits(z, y);
+        model.zero_grad();
+        l.backward();
+        if (gradientClip > 0)
+            using (no_grad())
+                foreach (var p in model.parameters())
+                    p.grad?.clamp_(-gradientClip, gradientClip);
+        optimizer.Step(lr);
+        return (l.item<float>(), z.detach().cpu().data<float>().ToArray());
     }
 
     /// <summary>Mid-z slices of the first example of the last batch: image (back in grey levels / 255), label, prediction.</summary>

@@ -37,6 +37,10 @@ public abstract class TrainingOptimizer : IDisposable
         Updates = updates;
     }
 
+    /// <summary>The optimizer of <paramref name="o"/> over every parameter of <paramref name="model"/>.</summary>
+    public static TrainingOptimizer For(Network.ConvStack3D model, TrainingOptions o) =>
+        Create(o, [.. model.named_parameters().Select(p => (p.name, (Tensor)p.parameter))]);
+
     public static TrainingOptimizer Create(TrainingOptions o, IReadOnlyList<(string, Tensor)> parameters) => o.Optimizer switch
     {
         OptimizerKind.Sgd => new SgdOptimizer(parameters, o.Momentum),
