@@ -19,7 +19,7 @@ namespace Ffn.Host.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    private static readonly Func<CommandContext, Command>[] Benchmarks = [Partition, BenchForwardCommand.Create, BenchInferCommand.Create];
+    private static readonly Func<CommandContext, Command>[] Benchmarks = [Partition, BenchForwardCommand.Create, BenchInferCommand.Create, BenchTrainCommand.Create];
 
     public static Command Create(CommandContext ctx)
     {
