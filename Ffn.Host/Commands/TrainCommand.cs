@@ -169,7 +169,20 @@ public static class TrainCommand
             }
             var run = new TrainingRun(trainer, dir, dev, log) { Evaluator = evaluator, EvalEvery = r.GetValue(evalEvery), TensorBoard = r.GetValue(tensorboard) };
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var ck = run.Run(ct);
+            // The first Ctrl-C or SIGTERM lets the current step finish and a checkpoint be written (a FIB-25 step can
+            // take longer than the command line's grace period); a second one terminates at once.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            int signals = 0;
+            void OnSignal(System.Runtime.InteropServices.PosixSignalContext c)
+            {
+                if (Interlocked.Increment(ref signals) > 1) return;
+                c.Cancel = true;
+                log("train: stopping after this step (a checkpoint follows); signal again to quit at once");
+                stop.Cancel();
+            }
+            using var sigInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+            using var sigTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+            var ck = run.Run(stop.Token);
             double secs = clock.Elapsed.TotalSeconds;
             var last = run.Reports.LastOrDefault();
             ctx.Out.WriteLine(string.Create(ci, $"trained steps {first}..{trainer.Step} in {secs:F1} s ({(trainer.Step - first) / secs:F2} steps/s, data wait {100 * trainer.DataWait.TotalSeconds / secs:F1}%); checkpoint {ck?.ModelPath}") +

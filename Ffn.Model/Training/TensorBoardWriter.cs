@@ -18,8 +18,10 @@ public sealed class TensorBoardWriter : IDisposable
     {
         Directory.CreateDirectory(directory);
         double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        // A resumed run in the same second and process (tests) must not collide: TensorBoard reads every file.
         var name = $"events.out.tfevents.{(long)now}.{Environment.MachineName}.{Environment.ProcessId}";
         Path = System.IO.Path.Combine(directory, name);
+        for (int i = 1; File.Exists(Path); i++) Path = System.IO.Path.Combine(directory, $"{name}.{i}");
         _file = new FileStream(Path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
         var ev = new ProtoWriter();
         ev.Double(1, now);

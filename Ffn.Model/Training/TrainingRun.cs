@@ -58,12 +58,13 @@ public sealed class TrainingRun(Trainer trainer, string checkpointDir, Device de
                 if (tb is not null && o.ImageSummaryEvery > 0 && step % o.ImageSummaryEvery == 0) tb.Images(step, trainer.LastBatchSlices());
                 if (Evaluator is not null && EvalEvery > 0 && (step % EvalEvery == 0 || step == o.MaxSteps))
                 {
+                    window.Stop(); // evaluation time is not training time
                     var clock = Stopwatch.StartNew();
                     var r = Evaluator.Evaluate(trainer.Model, device, step);
                     Evaluations.Add(r);
                     log(FormattableString.Invariant($"eval step {step}: {r.Examples} held-out examples, {r.FovSteps} FoV steps: loss {r.FovLoss:F4}, FoV P/R/F1 {r.FovPrecision:F3}/{r.FovRecall:F3}/{r.FovF1:F3}, object P/R/F1 {r.ObjectPrecision:F3}/{r.ObjectRecall:F3}/{r.ObjectF1:F3} ({clock.Elapsed.TotalSeconds:F1} s)"));
                     tb?.Scalars(step, [("eval/loss", r.FovLoss), ("eval/f1", r.FovF1), ("eval/object_f1", r.ObjectF1)]);
-                    window.Restart(); // evaluation time is not training time
+                    window.Start();
                 }
                 bool due = (o.CheckpointEverySteps > 0 && step % o.CheckpointEverySteps == 0) ||
                            (o.CheckpointEveryMinutes > 0 && lastCheckpoint.Elapsed.TotalMinutes >= o.CheckpointEveryMinutes);

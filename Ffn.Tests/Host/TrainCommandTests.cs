@@ -107,6 +107,47 @@ public class TrainCommandTests
         Assert.True(!Directory.Exists(ck) || Directory.GetFiles(ck).Length == 0, "nothing is written for bad input");
     }
 
+    [Fact]
+    public async Task Ctrl_c_finishes_the_step_writes_a_checkpoint_and_exits_130()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ffn.dll"));
+        foreach (var a in Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "1000000", "--checkpoint-every-steps", "0",
+                     "--checkpoint-every-minutes", "0")) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var err = new System.Text.StringBuilder();
+        string? line;
+        while ((line = p.StandardError.ReadLine()) is not null && !line.StartsWith("step 4/", StringComparison.Ordinal)) err.AppendLine(line);
+        Assert.True(line is not null, err.ToString());
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        var rest = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(130, p.ExitCode);
+        Assert.Contains("train: checkpoint", rest);
+        var saved = TrainingCheckpoint.FindNewest(ck)!;
+        Assert.True(saved.Step >= 4, rest);
+        Assert.Equal(saved.Step, ModelCheckpoint.Load(saved.ModelPath).Config.TrainingStep);
+        await stdout;
+    }
+
+    [Fact]
+    public void Bench_train_times_ours_next_to_python_pytorch()
+    {
+        using var tmp = new TempDir();
+        var ckpt = tmp.File("tiny.pkl");
+        Ffn.Model.Checkpoints.ModelCheckpoint.Save(new ConvStack3D(new ModelConfig { Depth = 2, Features = 4, FovSize = new Vec3i(9, 9, 9) }), ckpt);
+        var r = Cli.Run("bench", "train", "--model", ckpt, "--batch", "2", "--rounds", "2", "--per-round", "1");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("depth 2, 4 features, FoV 9,9,9; batch 2", r.Out);
+        Assert.Matches(@"ours: median [0-9.]+ s per step of \[[0-9.]+, [0-9.]+\]", r.Out);
+        Assert.Matches(@"python torch [^:]+: median [0-9.]+ s per step", r.Out);
+        Assert.Matches(@"ours/python: [0-9.]+x", r.Out);
+    }
+
     private static string[] Set(string[] args, params (int Index, string Value)[] changes)
     {
         foreach (var (i, v) in changes) args[i] = v;
