@@ -95,6 +95,7 @@ public static class FfnCli
         root.Subcommands.Add(ModelCommand.Create(ctx));
         root.Subcommands.Add(PartitionCommand.Create(ctx));
         root.Subcommands.Add(BuildCoordinatesCommand.Create(ctx));
+        root.Subcommands.Add(TrainCommand.Create(ctx));
         root.Subcommands.Add(InferCommand.Create(ctx));
         root.Subcommands.Add(ExtractCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));

@@ -26,6 +26,7 @@ public static class BenchCommand
         BenchInferCommand.Create,
         BenchRunCommand.Create,
         BenchStitchCommand.Create,
+        BenchTrainCommand.Create,
     ];
 
     public static Command Create(CommandContext ctx)

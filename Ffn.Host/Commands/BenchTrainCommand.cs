@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Ffn.Host.Cli;
+using Ffn.Model.Checkpoints;
+using Ffn.Model.Network;
+using Ffn.Model.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ffn.Host.Commands;
+
+/// <summary>
+/// `ffn bench train`: seconds per training step (forward, sigmoid cross-entropy, backward, optimizer update) of the
+/// FIB-25 network at batch 16, with Python PyTorch doing the same step in the same run (interleaved rounds).
+/// </summary>
+public static class BenchTrainCommand
+{
+    // Our driver (Google's convstack_3d layout, as in bench forward): the same step as Trainer.Update.
+    private const string PythonWorker = """
+import sys, time, numpy as np, torch, torch.nn as nn
+depth, feat, fz, fy, fx, threads = (int(a) for a in sys.argv[1:7]); opt, lr = sys.argv[7], float(sys.argv[8])
+if threads > 0: torch.set_num_threads(threads)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        c = lambda i, o, k=3: nn.Conv3d(i, o, k, padding=k // 2)
+        self.first = nn.ModuleList([c(2, feat), c(feat, feat)])
+        self.res = nn.ModuleList([nn.ModuleList([c(feat, feat), c(feat, feat)]) for _ in range(depth - 1)])
+        self.lom = c(feat, 1, 1)
+    def forward(self, x):
+        x = self.first[1](torch.relu(self.first[0](x)))
+        for a, b in self.res:
+            x = x + b(torch.relu(a(torch.relu(x))))
+        return self.lom(torch.relu(x))
+net = Net().train()
+o = torch.optim.SGD(net.parameters(), lr=lr) if opt == 'sgd' else torch.optim.Adam(net.parameters(), lr=lr)
+loss_fn = nn.BCEWithLogitsLoss()
+print('ready', torch.__version__, torch.get_num_threads(), flush=True)
+rng = np.random.default_rng(1)
+for line in sys.stdin:
+    batch, count = (int(a) for a in line.split())
+    x_np = rng.standard_normal((batch, 2, fz, fy, fx), dtype=np.float32)
+    y_np = np.where(rng.random((batch, 1, fz, fy, fx)) < 0.5, 0.95, 0.05).astype(np.float32)
+    out = []
+    for _ in range(count):
+        t = time.perf_counter()
+        x = torch.from_numpy(x_np); y = torch.from_numpy(y_np)
+        logits = x[:, 1:2] + net(x)
+        loss = loss_fn(logits, y)
+        o.zero_grad()
+        loss.backward()
+        o.step()
+        logits.detach().numpy(); loss.item()
+        out.append(time.perf_counter() - t)
+    print(' '.join(f'{v:.4f}' for v in out), flush=True)
+""";
+
+    public static Command Create(CommandContext ctx)
+    {
+        const string s = "bench.train";
+        var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint whose architecture to time (\"\" = FIB-25's: depth 12, 32 features, 33^3 FoV)");
+        var batch = Flags.Make<int>(ctx, s, "--batch", "Examples per training step");
+        var threads = Flags.Make<int>(ctx, s, "--threads", "libtorch CPU threads for both implementations (0 = default)");
+        var rounds = Flags.Make<int>(ctx, s, "--rounds", "Interleaved rounds");
+        var perRound = Flags.Make<int>(ctx, s, "--per-round", "Timed steps per round and implementation");
+        var optimizer = Flags.Make<string>(ctx, s, "--optimizer", "sgd or adam");
+        var python = Flags.Make<bool>(ctx, s, "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
+        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
+        var cmd = new Command("train", "Time one training step (forward + backward + optimizer) against Python PyTorch")
+        {
+            model, batch, threads, rounds, perRound, optimizer, python, device,
+        };
+        cmd.SetAction(r =>
+        {
+            int b = r.GetValue(batch), nThreads = r.GetValue(threads), nRounds = r.GetValue(rounds), n = r.GetValue(perRound);
+            if (b < 1) throw new UsageException($"--batch must be >= 1, got {b}");
+            if (nRounds < 1 || n < 1) throw new UsageException("--rounds and --per-round must be >= 1");
+            var opt = (r.GetValue(optimizer) ?? "") switch
+            {
+                "sgd" => OptimizerKind.Sgd,
+                "adam" => OptimizerKind.Adam,
+                var o => throw new UsageException($"--optimizer {o}: expected sgd or adam"),
+            };
+            TorchRuntime.SetThreads(nThreads);
+            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var path = r.GetValue(model);
+            var net = string.IsNullOrEmpty(path) ? new ConvStack3D(new ModelConfig()) : ModelCheckpoint.Load(path);
+            var cfg = net.Config;
+            var f = cfg.FovSize;
+            var ci = CultureInfo.InvariantCulture;
+            var options = new TrainingOptions { Optimizer = opt, LearningRate = 1e-4 };
+            ctx.Out.WriteLine(string.Create(ci, $"network: {cfg.Architecture.Name()} depth {cfg.Depth}, {cfg.Features} features, FoV {f}; batch {b}; {opt.ToString().ToLowerInvariant()}; device {dev}, threads {get_num_threads()} (both implementations)"));
+
+            net.to(dev);
+            net.train();
+            using var optim = TrainingOptimizer.For(net, options);
+            var rnd = new Random(1);
+            long[] shape = [b, 2, f.Z, f.Y, f.X];
+            var input = new float[b * 2 * f.Product];
+            var labels = new float[b * f.Product];
+            for (int i = 0; i < input.Length; i++) input[i] = (float)(rnd.NextDouble() * 2 - 1);
+            for (int i = 0; i < labels.Length; i++) labels[i] = rnd.Next(2) == 1 ? 0.95f : 0.05f;
+            double OurStep()
+            {
+                var clock = Stopwatch.StartNew();
+                Trainer.Update(net, optim, input, labels, shape, options.LearningRate, 0, dev);
+                return clock.Elapsed.TotalSeconds;
+            }
+
+            // Python gets the thread count we run with: libtorch builds differ in their defaults (Debian's torch starts at 1).
+            using var py = r.GetValue(python) ? PythonTrainer.TryStart(cfg, get_num_threads(), options, ctx.Err) : null;
+            OurStep(); // warm-up: first call allocates and picks kernels
+            py?.Time(b, 1);
+            var ours = new List<double>();
+            var theirs = new List<double>();
+            for (int round = 0; round < nRounds; round++)
+            {
+                for (int i = 0; i < n; i++) ours.Add(OurStep());
+                if (py is not null) theirs.AddRange(py.Time(b, n));
+                var line = $"bench train: round {round + 1}/{nRounds}: ours {Times(ours.TakeLast(n).ToList())} s";
+                if (py is not null) line += $", python {Times(theirs.TakeLast(n).ToList())} s";
+                ctx.Err.WriteLine(line);
+            }
+            double m = Median(ours);
+            ctx.Out.WriteLine(string.Create(ci, $"ours: median {m:F3} s per step of {Times(ours)}; {b / m:F2} examples/s"));
+            if (py is null) return FfnCli.Ok;
+            double p = Median(theirs);
+            ctx.Out.WriteLine(string.Create(ci, $"python {py.Version}: median {p:F3} s per step of {Times(theirs)}; {b / p:F2} examples/s"));
+            ctx.Out.WriteLine(string.Create(ci, $"ours/python: {m / p:F2}x"));
+            return FfnCli.Ok;
+        });
+        return cmd;
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    private static string Times(List<double> v) => "[" + string.Join(", ", v.Select(t => t.ToString("F3", CultureInfo.InvariantCulture))) + "]";
+
+    /// <summary>A long-lived Python process with the same network and optimizer, timed on request so runs interleave.</summary>
+    private sealed class PythonTrainer : IDisposable
+    {
+        private readonly Process _p;
+
+        private PythonTrainer(Process p, string version) => (_p, Version) = (p, version);
+
+        public string Version { get; }
+
+        public static PythonTrainer? TryStart(ModelConfig c, int threads, TrainingOptions o, TextWriter err)
+        {
+            const string python = "/usr/bin/python3";
+            if (!File.Exists(python)) { err.WriteLine("bench train: /usr/bin/python3 not found; timing ours only"); return null; }
+            var psi = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(PythonWorker);
+            foreach (var a in new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads })
+                psi.ArgumentList.Add(a.ToString(CultureInfo.InvariantCulture));
+            psi.ArgumentList.Add(o.Optimizer == OptimizerKind.Sgd ? "sgd" : "adam");
+            psi.ArgumentList.Add(o.LearningRate.ToString("R", CultureInfo.InvariantCulture));
+            var p = Process.Start(psi)!;
+            var ready = p.StandardOutput.ReadLine();
+            if (ready is null || !ready.StartsWith("ready", StringComparison.Ordinal))
+            {
+                err.WriteLine($"bench train: Python PyTorch unavailable ({p.StandardError.ReadToEnd().Trim().Split('\n')[^1]}); timing ours only");
+                p.Dispose();
+                return null;
+            }
+            err.WriteLine($"bench train: Python {ready}");
+            return new PythonTrainer(p, "torch " + ready.Split(' ')[1]);
+        }
+
+        public double[] Time(int batch, int count)
+        {
+            _p.StandardInput.WriteLine($"{batch} {count}");
+            _p.StandardInput.Flush();
+            var line = _p.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the Python trainer exited: " + _p.StandardError.ReadToEnd());
+            return line.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                _p.StandardInput.Close();
+                if (!_p.WaitForExit(5000)) _p.Kill();
+            }
+            finally
+            {
+                _p.Dispose();
+            }
+        }
+    }
+}

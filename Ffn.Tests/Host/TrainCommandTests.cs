@@ -1,0 +1,164 @@
+using Ffn.Model.Checkpoints;
+using Ffn.Model.Geometry;
+using Ffn.Model.Network;
+using Ffn.Model.Training;
+using Ffn.Model.Volumes.Npy;
+using Ffn.Tests.Model.Checkpoints;
+using Ffn.Tests.Model.Training;
+using Ffn.Tests.Support;
+
+namespace Ffn.Tests.Host;
+
+/// <summary>`ffn train` end to end: a tiny run, its resume, fine-tuning both foreign checkpoints, and bad input.</summary>
+public class TrainCommandTests
+{
+    private static string[] Tiny(TrainingTestData t, string ck, params string[] more) =>
+    [
+        "train", "--train_coords", t.CoordsPath, "--data_volumes", t.ImagePath, "--label_volumes", t.LabelPath, "--checkpoints", ck,
+        "--fov_size", "5,5,5", "--deltas", "1,1,1", "--batch_size", "2", "--image_mean", "600", "--image_stddev", "300", "--log-every", "2",
+        "--threshold", "0.5", .. more,
+    ];
+
+    [Fact]
+    public void Tiny_run_writes_checkpoints_and_resumes_where_it_stopped()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "4", "--checkpoint-every-steps", "2", "--image-summary-every", "2"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("trained steps 0..4", r.Out);
+        Assert.Contains("step 4/4: loss ", r.Err);
+        var first = TrainingCheckpoint.FindNewest(ck)!;
+        Assert.Equal(4, first.Step);
+        Assert.Matches(@"^[0-9]+_4\.pkl$", Path.GetFileName(first.ModelPath));
+        Assert.Single(Directory.GetFiles(ck, "*_2.train.json"));
+        var net = ModelCheckpoint.Load(first.ModelPath);
+        Assert.Equal((2, 4, 4L, new Vec3i(5, 5, 5)), (net.Config.Depth, net.Config.Features, net.Config.TrainingStep, net.Config.FovSize));
+        Assert.Single(Directory.GetFiles(ck, "events.out.tfevents.*"));
+
+        // Same command, more steps: continues from step 4 (depth/features come from the checkpoint).
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "6"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("resuming from", r.Err);
+        Assert.Contains("trained steps 4..6", r.Out);
+        Assert.Equal(6, TrainingCheckpoint.FindNewest(ck)!.Step);
+    }
+
+    public static TheoryData<string, string> ForeignModels => new()
+    {
+        { CheckpointImportTests.GoogleCkpt, "convstack_3d" },
+        { CheckpointImportTests.FfnPyCkpt, "ffnpy_basic" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForeignModels))]
+    public void Fine_tunes_google_and_seed_checkpoints(string model, string arch)
+    {
+        using var t = TrainingTestData.Create(seed: 5, count: 6);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Set(Tiny(t, ck, "--starting_model", model, "--max_steps", "2"), (14, "1")));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("fine-tuning", r.Err);
+        var saved = TrainingCheckpoint.FindNewest(ck)!;
+        var net = ModelCheckpoint.Load(saved.ModelPath);
+        Assert.Equal(arch, net.Config.Architecture.Name());
+        Assert.Equal((12, 32, 2L), (net.Config.Depth, net.Config.Features, net.Config.TrainingStep));
+        // The weights started from the checkpoint (close to it after two small steps), not from scratch.
+        var start = ModelCheckpoint.Load(model);
+        var a = start.state_dict()["conv1_a.weight"];
+        var b = net.state_dict()["conv1_a.weight"];
+        double moved = (a - b).abs().max().item<float>(), size = a.abs().max().item<float>();
+        Assert.True(moved > 0 && moved < 0.05 * size, $"moved {moved} of {size}");
+    }
+
+    [Fact]
+    public void Bad_input_is_one_line_before_training()
+    {
+        using var t = TrainingTestData.Create(seed: 6, count: 4);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+
+        // A coordinate within the example radius (2 + 1 = 3) of a face.
+        var edge = tmp.File("edge.npy");
+        TrainingTestData.WriteCoords(edge, [new Vec3i(5, 5, 5), new Vec3i(5, 2, 5)]);
+        var r = Cli.Run(Set(Tiny(t, ck, "--depth", "1", "--features", "2", "--max_steps", "1"), (2, edge)));
+        AssertOneLine(r, "row 1", edge);
+
+        // Coordinates naming a volume that no --data-volumes entry has.
+        var named = tmp.File("named.npy");
+        TrainingTestData.WriteCoords(named, [new Vec3i(5, 5, 5)]);
+        NpyFile.Write(tmp.File("named.volumes.npy"), NdArray.Create(new[] { 0 }, 1));
+        File.WriteAllText(tmp.File("named.volumes.json"), "[\"sample1\"]");
+        r = Cli.Run(Set(Tiny(t, ck, "--max_steps", "1"), (2, named), (4, "other:" + t.ImagePath), (6, "other:" + t.LabelPath)));
+        AssertOneLine(r, "'sample1'", "--data-volumes");
+
+        // Labels of another shape than the image.
+        var small = tmp.File("small.npy");
+        NpyFile.Write(small, new Ffn.Model.Volumes.Volume<uint>(new Vec3i(12, 12, 11)));
+        r = Cli.Run(Set(Tiny(t, ck, "--max_steps", "1"), (6, small)));
+        AssertOneLine(r, "12,12,11", "--label-volumes");
+
+        // A starting model of another architecture than the one asked for.
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "1", "--starting-model", CheckpointImportTests.FfnPyCkpt, "--depth", "4"));
+        AssertOneLine(r, "depth 12", CheckpointImportTests.FfnPyCkpt);
+
+        Assert.True(!Directory.Exists(ck) || Directory.GetFiles(ck).Length == 0, "nothing is written for bad input");
+    }
+
+    [Fact]
+    public async Task Ctrl_c_finishes_the_step_writes_a_checkpoint_and_exits_130()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ffn.dll"));
+        foreach (var a in Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "1000000", "--checkpoint-every-steps", "0",
+                     "--checkpoint-every-minutes", "0")) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var err = new System.Text.StringBuilder();
+        string? line;
+        while ((line = p.StandardError.ReadLine()) is not null && !line.StartsWith("step 4/", StringComparison.Ordinal)) err.AppendLine(line);
+        Assert.True(line is not null, err.ToString());
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        var rest = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(130, p.ExitCode);
+        Assert.Contains("train: checkpoint", rest);
+        var saved = TrainingCheckpoint.FindNewest(ck)!;
+        Assert.True(saved.Step >= 4, rest);
+        Assert.Equal(saved.Step, ModelCheckpoint.Load(saved.ModelPath).Config.TrainingStep);
+        await stdout;
+    }
+
+    [Fact]
+    public void Bench_train_times_ours_next_to_python_pytorch()
+    {
+        using var tmp = new TempDir();
+        var ckpt = tmp.File("tiny.pkl");
+        Ffn.Model.Checkpoints.ModelCheckpoint.Save(new ConvStack3D(new ModelConfig { Depth = 2, Features = 4, FovSize = new Vec3i(9, 9, 9) }), ckpt);
+        var r = Cli.Run("bench", "train", "--model", ckpt, "--batch", "2", "--rounds", "2", "--per-round", "1");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("depth 2, 4 features, FoV 9,9,9; batch 2", r.Out);
+        Assert.Matches(@"ours: median [0-9.]+ s per step of \[[0-9.]+, [0-9.]+\]", r.Out);
+        Assert.Matches(@"python torch [^:]+: median [0-9.]+ s per step", r.Out);
+        Assert.Matches(@"ours/python: [0-9.]+x", r.Out);
+    }
+
+    private static string[] Set(string[] args, params (int Index, string Value)[] changes)
+    {
+        foreach (var (i, v) in changes) args[i] = v;
+        return args;
+    }
+
+    private static void AssertOneLine(CliResult r, params string[] contains)
+    {
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.ErrLines, l => l.StartsWith("ffn: error:", StringComparison.Ordinal));
+        foreach (var c in contains) Assert.Contains(c, line);
+        Assert.DoesNotContain(r.ErrLines, l => l.StartsWith("step ", StringComparison.Ordinal));
+    }
+}
