@@ -66,6 +66,7 @@ public static class RunCommand
             var inText = r.GetValue(inputArg) ?? (r.GetValue(input) is { Length: > 0 } i ? i : throw new UsageException("--input: an input volume PATH.h5:dataset is required"));
             var outDir = r.GetValue(outputArg) ?? (r.GetValue(output) is { Length: > 0 } o ? o : throw new UsageException("--output: a run directory is required"));
             var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : throw new UsageException("--model: a checkpoint is required");
+            var clusterConfig = cluster.Enabled(r) ? cluster.Config(ctx, r, [ClusterRoles.Submitter]) : null;
             var spec = VolumeSpec.Parse(inText, "raw");
             Vec3i shape;
             using (var reader = VolumeStore.OpenRead(spec)) shape = reader.Info.Shape;
@@ -161,9 +162,9 @@ public static class RunCommand
             progress.Report(string.Create(ci, $"run {runSpec.RunId}: {spec} {shape} in {blockCount} block(s) of {effBlock} (overlap {ov}, context {margin}), " +
                 $"{(cluster.Enabled(r) ? "on the cluster" : $"{nWorkers} worker(s)")}, merge {mode.ToString().ToLowerInvariant()}"));
             IFfnMessage verdict;
-            if (cluster.Enabled(r))
+            if (clusterConfig != null)
             {
-                var system = ActorSystem.Create("ffn", cluster.Config(ctx, r, [ClusterRoles.Submitter]));
+                var system = ActorSystem.Create("ffn", clusterConfig!);
                 try
                 {
                     var proxy = ClusterNode.Proxy(system);
