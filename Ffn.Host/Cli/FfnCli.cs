@@ -99,6 +99,7 @@ public static class FfnCli
         root.Subcommands.Add(ExtractCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
+        root.Subcommands.Add(ReportCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }
