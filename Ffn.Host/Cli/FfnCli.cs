@@ -100,6 +100,7 @@ public static class FfnCli
         root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
         root.Subcommands.Add(ReportCommand.Create(ctx));
+        root.Subcommands.Add(DemoCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }
