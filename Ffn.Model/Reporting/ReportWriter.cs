@@ -102,7 +102,7 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bot
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37;font-weight:bold}.bad{color:#c62828;font-weight:bold}
-.views{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,max-content));gap:14px}
+.views{display:flex;flex-wrap:wrap;gap:14px}
 figure{margin:0}figcaption{font-size:12px;color:#555;margin-top:2px}
 img.slice{image-rendering:pixelated;border:1px solid #999}
 .blockmap{display:flex;flex-wrap:wrap;gap:16px}
@@ -132,7 +132,7 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
         Row(sb, "worker time (sum over blocks)", string.Create(Ci, $"{worker:F1} s ({run.Settings?["workers"]?.ToString() ?? "?"} workers)"));
         if (wall > 0 && voxels > 0) Row(sb, "throughput", string.Create(Ci, $"{voxels / wall:F0} voxels/s, {evals / wall:F2} network evaluations/s, {segmented / wall:F3} blocks/s (wall)"));
         if (stitch != null) Row(sb, "objects", $"{Field(stitch, "ObjectsAfter")} after merging ({Field(stitch, "ObjectsBefore")} in blocks, {Field(stitch, "PairsMerged")} pairs merged)");
-        Row(sb, "voxels segmented", string.Create(Ci, $"{run.Total(Counters.VoxelsSegmented)}") + (voxels > 0 ? string.Create(Ci, $" of {voxels} ({100.0 * run.Total(Counters.VoxelsSegmented) / voxels:F1} %, counted per block incl. overlaps)") : ""));
+        Row(sb, "voxels segmented", string.Create(Ci, $"{run.Total(Counters.VoxelsSegmented)} (summed over blocks, whose segmented boxes include their overlap and context margins)"));
         Row(sb, "network evaluations", string.Create(Ci, $"{evals}"));
         Row(sb, "seeds tried", string.Create(Ci, $"{run.Total(Counters.SeedsTried)} ({run.Total(Counters.SegmentsKept)} kept as segments)"));
         sb.Append("</table>");
@@ -153,12 +153,13 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
         {
             sb.Append("<h2>Slices</h2><p style=\"font-size:13px\">EM in grey, each object in its own colour (outlines stronger). " +
                       "xz and yz views have z running down. Click a view for its PNG file.</p>");
+            // One magnification for every view, so the three orientations show voxels at the same size.
+            int k = Math.Max(1, 384 / slices.Max(s => Math.Max(s.W, s.H)));
             foreach (var group in slices.GroupBy(s => s.Plane))
             {
                 sb.Append("<div class=\"views\">");
                 foreach (var s in group)
                 {
-                    int k = Math.Max(1, 384 / Math.Max(s.W, s.H));
                     sb.Append(Ci, $"<figure><a href=\"{E(s.File)}\"><img class=\"slice\" alt=\"{s.Plane.Name()} slice at {s.Plane.NormalName()}={s.Pos}\" width=\"{s.W * k}\" height=\"{s.H * k}\" src=\"data:image/png;base64,{Convert.ToBase64String(s.Png)}\"></a>");
                     sb.Append(Ci, $"<figcaption>{s.Plane.Name()} at {s.Plane.NormalName()} = {s.Pos} ({s.W}×{s.H})</figcaption></figure>");
                 }
@@ -170,7 +171,7 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
 
         sb.Append("<h2>Blocks</h2><table><tr><th>#</th><th>name</th><th>grid z,y,x</th><th>core start</th><th>core size</th><th>state</th><th>attempts</th><th>worker</th><th>seconds</th><th>network evaluations</th><th>segments kept</th><th>errors</th></tr>");
         foreach (var b in run.Blocks)
-            sb.Append(Ci, $"<tr><td class=\"n\">{b.Index}</td><td>{E(b.Name)}</td><td>{b.Grid}</td><td>{b.CoreStart}</td><td>{b.CoreSize}</td><td>{E(b.Category.ToString().ToLowerInvariant())}</td><td class=\"n\">{b.Attempts}</td><td>{E(b.Worker)}</td><td class=\"n\">{b.Seconds:F1}</td><td class=\"n\">{b.Counter(Counters.NetworkEvaluations)}</td><td class=\"n\">{b.Counter(Counters.SegmentsKept)}</td><td>{E(string.Join("; ", b.Errors))}</td></tr>");
+            sb.Append(Ci, $"<tr><td class=\"n\">{b.Index}</td><td>{E(b.Name)}</td><td>{b.Grid}</td><td>{b.CoreStart}</td><td>{b.CoreSize}</td><td>{E(b.Category.ToString().ToLowerInvariant())}</td><td class=\"n\">{b.Attempts}</td><td title=\"{E(b.Worker)}\">{E(ShortWorker(b.Worker))}</td><td class=\"n\">{b.Seconds:F1}</td><td class=\"n\">{b.Counter(Counters.NetworkEvaluations)}</td><td class=\"n\">{b.Counter(Counters.SegmentsKept)}</td><td>{E(string.Join("; ", b.Errors))}</td></tr>");
         sb.Append("</table>");
 
         if (run.Summary["counters"] is JsonObject counters && counters.Count > 0)
@@ -201,6 +202,9 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
     /// <summary>A stitch figure by its PascalCase name or its snake_case form.</summary>
     private static string Field(JsonObject o, string name) =>
         (o[name] ?? o[string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()))])?.ToString() ?? "?";
+
+    /// <summary>The last segment of an actor path (akka://ffn/user/run-1/workers/worker-2 -> worker-2).</summary>
+    private static string ShortWorker(string? worker) => worker == null ? "" : worker[(worker.LastIndexOf('/') + 1)..];
 
     private static void Row(StringBuilder sb, string key, string value) => sb.Append($"<tr><td>{E(key)}</td><td>{E(value)}</td></tr>");
 }
