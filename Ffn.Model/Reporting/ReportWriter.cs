@@ -35,6 +35,12 @@ public static class ReportWriter
         {
             using var seg = VolumeStore.OpenRead(new VolumeSpec(run.SegmentationPath, RunRecord.SegmentationDataset, VolumeFormat.Hdf5));
             shape = seg.Info.Shape;
+            // Scores first: bad ground truth fails the command before any picture is written.
+            if (options.GroundTruth is { } gtText)
+            {
+                using var gt = VolumeStore.OpenRead(VolumeSpec.Parse(gtText, "labels"));
+                metrics = SegmentationEvaluator.Evaluate(seg, gt, null, options.EvalSlabDepth, progress);
+            }
             using var image = OpenImage(options.Image ?? run.Input, shape.Value, notes);
             foreach (var plane in OrthoPlanes.All)
             {
@@ -48,11 +54,6 @@ public static class ReportWriter
                     slices.Add((plane, pos, file, png, img.Width, img.Height));
                 }
                 progress?.Report($"report: {plane.Name()} slices drawn");
-            }
-            if (options.GroundTruth is { } gtText)
-            {
-                using var gt = VolumeStore.OpenRead(VolumeSpec.Parse(gtText, "labels"));
-                metrics = SegmentationEvaluator.Evaluate(seg, gt, null, options.EvalSlabDepth, progress);
             }
         }
         else

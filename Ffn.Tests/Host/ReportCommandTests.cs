@@ -131,5 +131,12 @@ print(f'{split + merge:.4f} {split:.4f} {merge:.4f} {are:.4f}')
         var badGt = Cli.Run("report", runDir, "--gt", tmp.File("nope.h5:labels"), "--out", tmp.File("x.html"));
         Assert.Equal(2, badGt.ExitCode);
         Assert.False(File.Exists(tmp.File("x.html")));
+        // Ground truth of another shape: refused before any picture is written.
+        Assert.Equal(0, Cli.Run("synth", tmp.File("small.h5"), "--shape", "16,16,16").ExitCode);
+        var otherShape = Cli.Run("report", runDir, "--gt", tmp.File("small.h5") + ":labels", "--out", tmp.File("y.html"));
+        Assert.Equal(2, otherShape.ExitCode);
+        Assert.Contains("shape", otherShape.Err);
+        Assert.Single(otherShape.ErrLines);
+        Assert.Empty(Directory.GetFiles(tmp.Path, "y*"));
     }
 }
