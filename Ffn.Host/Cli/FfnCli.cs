@@ -102,6 +102,8 @@ public static class FfnCli
         root.Subcommands.Add(NodeCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
         root.Subcommands.Add(StitchCommand.Create(ctx));
+        root.Subcommands.Add(ReportCommand.Create(ctx));
+        root.Subcommands.Add(DemoCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         return root;
     }

@@ -48,6 +48,7 @@ public static class RunCommand
         var mask = Flags.Make<string>(ctx, s, "--mask", "Mask volume PATH.h5:dataset; blocks whose mask is all zero are skipped (\"\" = none)");
         var force = Flags.Make<bool>(ctx, s, "--force", "Replace the results of a different run in the output directory");
         var seedInContext = Flags.Make<bool>(ctx, s, "--seed-in-context", "Also seed in each block's context margin (slower; by default only the block's own box is seeded)");
+        var report = Flags.Make<bool>(ctx, s, "--report", "Write RUN_DIR/report.html (ffn report) at the end of the run");
         var inf = new InferenceFlags(ctx);
         var cluster = new ClusterFlags(ctx, "run");
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
@@ -55,7 +56,7 @@ public static class RunCommand
         var cmd = new Command("run", "Segment a whole volume block by block with a pool of workers, then stitch (the seed's inference.sh)")
         {
             inputArg, outputArg, input, model, output, blockShape, overlap, context, workers, merge, minRun, minOverlap, minIou,
-            maxAttempts, backoff, deadline, progressEvery, normalize, mask, force, seedInContext, device, threads,
+            maxAttempts, backoff, deadline, progressEvery, normalize, mask, force, seedInContext, report, device, threads,
         };
         foreach (var o in inf.All) cmd.Options.Add(o);
         foreach (var o in cluster.All) cmd.Options.Add(o);
@@ -197,6 +198,7 @@ public static class RunCommand
                     ctx.Out.WriteLine(string.Create(ci, $"{(done.Complete ? "complete" : "INCOMPLETE")}: {sum["blocks_done"]} done, {sum["blocks_reused"]} reused, " +
                         $"{sum["blocks_empty"]} empty, {sum["blocks_failed"]} failed of {sum["blocks_total"]} blocks in {sum["seconds"]} s; summary {done.SummaryPath}"));
                     if (sum["stitch"] is JsonObject st) ctx.Out.WriteLine("stitch: " + st.ToJsonString());
+                    if (r.GetValue(report)) ReportCommand.AfterRun(ctx, outDir);
                     return done.Complete ? FfnCli.Ok : Incomplete;
                 case RunAborted aborted:
                     ctx.Err.WriteLine($"ffn: error: run aborted: {aborted.Error}");
