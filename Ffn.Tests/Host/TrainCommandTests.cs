@@ -108,7 +108,7 @@ public class TrainCommandTests
     }
 
     [Fact]
-    public async Task Ctrl_c_finishes_the_step_writes_a_checkpoint_and_exits_130()
+    public async Task A_termination_signal_finishes_the_step_writes_a_checkpoint_and_exits_130()
     {
         using var t = TrainingTestData.Create(seed: 4, count: 12);
         using var tmp = new TempDir();
@@ -123,9 +123,18 @@ public class TrainCommandTests
         string? line;
         while ((line = p.StandardError.ReadLine()) is not null && !line.StartsWith("step 4/", StringComparison.Ordinal)) err.AppendLine(line);
         Assert.True(line is not null, err.ToString());
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
-        var rest = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        // SIGTERM rather than SIGINT: a shell starts background jobs with SIGINT ignored, and children inherit that.
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        var restTask = p.StandardError.ReadToEndAsync();
+        try
+        {
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+        var rest = await restTask;
         Assert.Equal(130, p.ExitCode);
         Assert.Contains("train: checkpoint", rest);
         var saved = TrainingCheckpoint.FindNewest(ck)!;
