@@ -107,6 +107,31 @@ public class TrainCommandTests
         Assert.True(!Directory.Exists(ck) || Directory.GetFiles(ck).Length == 0, "nothing is written for bad input");
     }
 
+    /// <summary>The loss falls on a real (small) problem: synth → partition → build-coordinates → train.</summary>
+    [Fact]
+    public void Training_on_a_synthetic_volume_makes_the_loss_fall()
+    {
+        using var tmp = new TempDir();
+        string v = tmp.File("v.h5"), p = tmp.File("p.h5"), c = tmp.File("c.npy");
+        Assert.Equal(0, Cli.Run("synth", v, "--shape", "32,48,48", "--seed", "3").ExitCode);
+        Assert.Equal(0, Cli.Run("partition", "--input-volume", v + ":labels", "--output-volume", p + ":part", "--lom-radius", "6,6,6", "--min-size", "100").ExitCode);
+        Assert.Equal(0, Cli.Run("build-coordinates", "--partition-volumes", "v:" + p + ":part", "--coordinate-output", c, "--margin", "8,8,8").ExitCode);
+        var r = Cli.Run("train", "--train-coords", c, "--data-volumes", "v:" + v + ":raw", "--label-volumes", "v:" + v + ":labels",
+            "--checkpoints", tmp.File("ck"), "--depth", "2", "--features", "8", "--fov-size", "9,9,9", "--deltas", "2,2,2", "--batch-size", "8",
+            "--max-steps", "300", "--log-every", "50", "--optimizer", "adam", "--learning-rate", "0.003", "--image-mean", "139",
+            "--image-stddev", "35", "--threads", "2");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var windows = r.ErrLines.Where(l => l.StartsWith("step ", StringComparison.Ordinal))
+            .Select(l => (Loss: Number(l, "loss "), F1: double.Parse(l.Split("P/R/F1 ")[1].Split(',')[0].Split('/')[2], System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.Equal(6, windows.Count);
+        Assert.True(windows[^1].Loss < 0.75 * windows[0].Loss, $"loss did not fall enough: {string.Join(", ", windows)}");
+        Assert.True(windows[^1].F1 > windows[0].F1, $"F1 did not rise: {string.Join(", ", windows)}");
+
+        static double Number(string line, string after) =>
+            double.Parse(line.Split(after)[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [Fact]
     public async Task A_termination_signal_finishes_the_step_writes_a_checkpoint_and_exits_130()
     {
