@@ -117,55 +117,17 @@ for line in sys.stdin:
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
-    /// <summary>A long-lived Python process with the same network, timed on request so runs can interleave.</summary>
-    private sealed class PythonTimer : IDisposable
+    /// <summary>The Python worker with the same network, timed on request so runs can interleave.</summary>
+    private sealed class PythonTimer(PythonBenchWorker worker) : IDisposable
     {
-        private readonly Process _p;
-
-        private PythonTimer(Process p) => _p = p;
-
         public static PythonTimer? TryStart(ModelConfig c, int threads, TextWriter err)
         {
-            const string python = "/usr/bin/python3";
-            if (!File.Exists(python)) { err.WriteLine("bench forward: /usr/bin/python3 not found; timing ours only"); return null; }
-            var psi = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            var script = Path.Combine(Path.GetTempPath(), $"ffn-bench-forward-{Environment.ProcessId}.py");
-            File.WriteAllText(script, PythonWorker);
-            psi.ArgumentList.Add(script);
-            foreach (var a in new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads })
-                psi.ArgumentList.Add(a.ToString(CultureInfo.InvariantCulture));
-            var p = Process.Start(psi)!;
-            var ready = p.StandardOutput.ReadLine();
-            File.Delete(script);
-            if (ready is null || !ready.StartsWith("ready", StringComparison.Ordinal))
-            {
-                err.WriteLine($"bench forward: Python PyTorch unavailable ({p.StandardError.ReadToEnd().Trim().Split('\n')[^1]}); timing ours only");
-                p.Dispose();
-                return null;
-            }
-            err.WriteLine($"bench forward: Python {ready}");
-            return new PythonTimer(p);
+            var args = new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads }.Select(a => a.ToString(CultureInfo.InvariantCulture));
+            return PythonBenchWorker.TryStart("bench forward", PythonWorker, args, err) is { } w ? new PythonTimer(w) : null;
         }
 
-        public double[] Time(int batch, int count, bool grad)
-        {
-            _p.StandardInput.WriteLine($"{batch} {count} {(grad ? 1 : 0)}");
-            _p.StandardInput.Flush();
-            var line = _p.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the Python timer exited: " + _p.StandardError.ReadToEnd());
-            return line.Split(' ').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        }
+        public double[] Time(int batch, int count, bool grad) => worker.Time($"{batch} {count} {(grad ? 1 : 0)}");
 
-        public void Dispose()
-        {
-            try
-            {
-                _p.StandardInput.Close();
-                if (!_p.WaitForExit(5000)) _p.Kill();
-            }
-            finally
-            {
-                _p.Dispose();
-            }
-        }
+        public void Dispose() => worker.Dispose();
     }
 }

@@ -141,57 +141,21 @@ for line in sys.stdin:
 
     private static string Times(List<double> v) => "[" + string.Join(", ", v.Select(t => t.ToString("F3", CultureInfo.InvariantCulture))) + "]";
 
-    /// <summary>A long-lived Python process with the same network and optimizer, timed on request so runs interleave.</summary>
-    private sealed class PythonTrainer : IDisposable
+    /// <summary>The Python worker with the same network and optimizer, timed on request so runs interleave.</summary>
+    private sealed class PythonTrainer(PythonBenchWorker worker) : IDisposable
     {
-        private readonly Process _p;
-
-        private PythonTrainer(Process p, string version) => (_p, Version) = (p, version);
-
-        public string Version { get; }
+        public string Version => "torch " + worker.Ready.Split(' ')[1];
 
         public static PythonTrainer? TryStart(ModelConfig c, int threads, TrainingOptions o, TextWriter err)
         {
-            const string python = "/usr/bin/python3";
-            if (!File.Exists(python)) { err.WriteLine("bench train: /usr/bin/python3 not found; timing ours only"); return null; }
-            var psi = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add(PythonWorker);
-            foreach (var a in new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads })
-                psi.ArgumentList.Add(a.ToString(CultureInfo.InvariantCulture));
-            psi.ArgumentList.Add(o.Optimizer == OptimizerKind.Sgd ? "sgd" : "adam");
-            psi.ArgumentList.Add(o.LearningRate.ToString("R", CultureInfo.InvariantCulture));
-            var p = Process.Start(psi)!;
-            var ready = p.StandardOutput.ReadLine();
-            if (ready is null || !ready.StartsWith("ready", StringComparison.Ordinal))
-            {
-                err.WriteLine($"bench train: Python PyTorch unavailable ({p.StandardError.ReadToEnd().Trim().Split('\n')[^1]}); timing ours only");
-                p.Dispose();
-                return null;
-            }
-            err.WriteLine($"bench train: Python {ready}");
-            return new PythonTrainer(p, "torch " + ready.Split(' ')[1]);
+            var args = new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads }.Select(a => a.ToString(CultureInfo.InvariantCulture))
+                .Append(o.Optimizer == OptimizerKind.Sgd ? "sgd" : "adam")
+                .Append(o.LearningRate.ToString("R", CultureInfo.InvariantCulture));
+            return PythonBenchWorker.TryStart("bench train", PythonWorker, args, err) is { } w ? new PythonTrainer(w) : null;
         }
 
-        public double[] Time(int batch, int count)
-        {
-            _p.StandardInput.WriteLine($"{batch} {count}");
-            _p.StandardInput.Flush();
-            var line = _p.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the Python trainer exited: " + _p.StandardError.ReadToEnd());
-            return line.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        }
+        public double[] Time(int batch, int count) => worker.Time($"{batch} {count}");
 
-        public void Dispose()
-        {
-            try
-            {
-                _p.StandardInput.Close();
-                if (!_p.WaitForExit(5000)) _p.Kill();
-            }
-            finally
-            {
-                _p.Dispose();
-            }
-        }
+        public void Dispose() => worker.Dispose();
     }
 }
