@@ -14,7 +14,8 @@ namespace Ffn.Host.Commands;
 /// <summary>
 /// `ffn demo`: the real pipeline on the FIB-25 crop and Google's FIB-25 network shipped in samples/, through the same
 /// command line a user types (`ffn run`, which writes the report). `--from-scratch`: the seed's whole workflow on a
-/// synthetic volume (synth, partition, build-coordinates, stats, train, run, eval, report). `--make-samples`
+/// synthetic volume (synth, partition, build-coordinates, stats, train, run, eval, report), scored against the same
+/// pipeline with the untrained network. `--make-samples`
 /// regenerates samples/ from ../shared.
 /// </summary>
 public static class DemoCommand
@@ -36,12 +37,16 @@ public static class DemoCommand
         var overlap = Flags.Make<string>(ctx, s, "--overlap", "Overlap z,y,x of neighbouring blocks (merged with --merge overlap)");
         var workers = Flags.Make<int>(ctx, s, "--workers", "Inference workers");
         var threads = Flags.Make<int>(ctx, s, "--threads", "libtorch CPU threads each worker uses (workers x threads = cores)");
-        var scratchShape = Flags.Make<string>(ctx, s, "--scratch-shape", "--from-scratch: shape z,y,x of the synthetic training and test volumes");
+        var scratchShape = Flags.Make<string>(ctx, s, "--scratch-shape", "--from-scratch: shape z,y,x of the synthetic test volume");
+        var scratchTrainShape = Flags.Make<string>(ctx, s, "--scratch-train-shape", "--from-scratch: shape z,y,x of the synthetic training volume");
+        var scratchFov = Flags.Make<string>(ctx, s, "--scratch-fov", "--from-scratch: FoV z,y,x of the network trained");
+        var scratchDeltas = Flags.Make<string>(ctx, s, "--scratch-deltas", "--from-scratch: FoV movement deltas z,y,x");
         var trainSteps = Flags.Make<long>(ctx, s, "--train-steps", "--from-scratch: training steps");
         var trainArgs = Flags.Make<string>(ctx, s, "--train-args", "--from-scratch: further `ffn train` flags (space-separated)");
         var cmd = new Command("demo", "Run the real pipeline on the shipped FIB-25 sample and write report.html (--from-scratch: train one first)")
         {
-            output, fromScratch, makeSamples, shared, corner, size, blockShape, overlap, workers, threads, scratchShape, trainSteps, trainArgs,
+            output, fromScratch, makeSamples, shared, corner, size, blockShape, overlap, workers, threads, scratchShape, scratchTrainShape, scratchFov,
+            scratchDeltas, trainSteps, trainArgs,
         };
         cmd.SetAction(r =>
         {
@@ -55,7 +60,10 @@ public static class DemoCommand
                 nWorkers, Math.Max(1, r.GetValue(threads)));
             var clock = Stopwatch.StartNew();
             int code = r.GetValue(fromScratch)
-                ? FromScratch(ctx, outDir, run, Flags.ParseVec("--scratch-shape", r.GetValue(scratchShape)), r.GetValue(trainSteps), r.GetValue(trainArgs) ?? "")
+                ? FromScratch(ctx, outDir, run, new Scratch(Flags.ParseVec("--scratch-shape", r.GetValue(scratchShape)),
+                    Flags.ParseVec("--scratch-train-shape", r.GetValue(scratchTrainShape)), Flags.ParseVec("--scratch-fov", r.GetValue(scratchFov)),
+                    Flags.ParseVec("--scratch-deltas", r.GetValue(scratchDeltas)), r.GetValue(trainSteps) >= 1 ? r.GetValue(trainSteps)
+                        : throw new UsageException($"--train-steps must be >= 1, got {r.GetValue(trainSteps)}"), r.GetValue(trainArgs) ?? ""))
                 : Sample(ctx, root, outDir, run);
             ctx.Out.WriteLine(string.Create(Ci, $"demo: {(code == FfnCli.Ok ? "finished" : "FAILED")} in {clock.Elapsed.TotalSeconds:F1} s"));
             if (code == FfnCli.Ok) ctx.Out.WriteLine($"open {Path.Combine(outDir, "run", "report.html")}");
@@ -65,6 +73,8 @@ public static class DemoCommand
     }
 
     private sealed record RunGeometry(Vec3i Block, Vec3i Overlap, int Workers, int Threads);
+
+    private sealed record Scratch(Vec3i TestShape, Vec3i TrainShape, Vec3i Fov, Vec3i Deltas, long Steps, string ExtraTrainArgs);
 
     /// <summary>The folder holding FfnActors.sln above the program (or the current directory).</summary>
     public static string FindRepository()
@@ -123,7 +133,7 @@ public static class DemoCommand
 
     private static string ModelConfigPath(string pkl) => Path.ChangeExtension(pkl, ".json");
 
-    private static int FromScratch(CommandContext ctx, string outDir, RunGeometry g, Vec3i shape, long steps, string extraTrainArgs)
+    private static int FromScratch(CommandContext ctx, string outDir, RunGeometry g, Scratch sc)
     {
         if (!FfnCli.Build(ctx).Subcommands.Any(c => c.Name == "train"))
             throw new UsageException("ffn demo --from-scratch: this build of ffn has no `ffn train` command");
@@ -131,41 +141,61 @@ public static class DemoCommand
         Directory.CreateDirectory(dir);
         string P(string f) => Path.Combine(dir, f);
         int code;
-        var sh = shape.ToString();
-        if ((code = Ffn(ctx, "synth", P("train.h5"), "--shape", sh, "--seed", "1")) != 0) return code;
-        if ((code = Ffn(ctx, "synth", P("test.h5"), "--shape", sh, "--seed", "2", "--empty-slab")) != 0) return code;
+        // Training and test volumes come from different generator seeds: the scores are on a volume it never saw.
+        if ((code = Ffn(ctx, "synth", P("train.h5"), "--shape", sc.TrainShape.ToString(), "--seed", "1")) != 0) return code;
+        if ((code = Ffn(ctx, "synth", P("test.h5"), "--shape", sc.TestShape.ToString(), "--seed", "2")) != 0) return code;
+        // Training examples span FoV + 2 deltas: coordinates keep that far from the faces, and the LOM matches it.
+        var lom = (sc.Fov / 2 + sc.Deltas).ToString();
         if ((code = Ffn(ctx, "partition", "--input-volume", P("train.h5") + ":labels", "--output-volume", P("part.h5") + ":part",
-                "--lom-radius", "12,12,12", "--min-size", "1000")) != 0) return code;
+                "--lom-radius", lom, "--min-size", "1000")) != 0) return code;
         if ((code = Ffn(ctx, "build-coordinates", "--partition-volumes", "train:" + P("part.h5") + ":part", "--coordinate-output", P("coords.npy"),
-                "--margin", "12,12,12")) != 0) return code;
+                "--margin", lom)) != 0) return code;
         var stats = new StringWriter();
         if ((code = FfnCli.Run(["stats", P("train.h5") + ":raw"], stats, ctx.Err)) != 0) return code;
         var flags = stats.ToString().Split('\n').First(l => l.StartsWith("flags:", StringComparison.Ordinal))["flags:".Length..]
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        string[] train =
+        string[] Train(string checkpoints, long steps) =>
         [
             "train", "--train-coords", P("coords.npy"), "--data-volumes", "train:" + P("train.h5") + ":raw",
-            "--label-volumes", "train:" + P("train.h5") + ":labels", "--checkpoints", P("ck"),
-            "--depth", "4", "--features", "16", "--fov-size", "17,17,17", "--deltas", "4,4,4", "--batch-size", "8", "--optimizer", "adam",
-            "--learning-rate", "0.001", "--max-steps", steps.ToString(Ci), "--threads", (g.Workers * g.Threads).ToString(Ci),
-            "--tensorboard", "false", "--log-every", "50", .. flags,
-            .. extraTrainArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            "--label-volumes", "train:" + P("train.h5") + ":labels", "--checkpoints", checkpoints,
+            "--depth", "4", "--features", "16", "--fov-size", sc.Fov.ToString(), "--deltas", sc.Deltas.ToString(), "--batch-size", "8",
+            "--optimizer", "adam", "--learning-rate", "0.001", "--max-steps", steps.ToString(Ci), "--threads", (g.Workers * g.Threads).ToString(Ci),
+            "--tensorboard", "false", "--log-every", "500", "--checkpoint-every-minutes", "0", .. flags,
+            .. sc.ExtraTrainArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
         ];
-        if ((code = Ffn(ctx, train)) != 0) return code;
-        var model = Directory.GetFiles(P("ck"), "*.pkl").Where(f => !f.EndsWith(".train.pkl", StringComparison.Ordinal))
+        // The network exactly as training starts it: the baseline the trained one is scored against.
+        if ((code = Ffn(ctx, Train(P("untrained"), 0))) != 0) return code;
+        if ((code = Ffn(ctx, Train(P("ck"), sc.Steps))) != 0) return code;
+
+        var runs = new[] { (Name: "untrained", Model: LatestModel(P("untrained")), Dir: Path.Combine(dir, "run-untrained")), (Name: "trained", Model: LatestModel(P("ck")), Dir: Path.Combine(outDir, "run")) };
+        var scores = new List<(string Name, long Step, JsonNode Eval)>();
+        foreach (var (name, model, runDir) in runs)
+        {
+            code = Ffn(ctx, "run", "--input", P("test.h5") + ":raw", "--model", model, "--output", runDir,
+                "--block-shape", g.Block.ToString(), "--overlap", g.Overlap.ToString(), "--merge", "overlap",
+                "--workers", g.Workers.ToString(Ci), "--threads", g.Threads.ToString(Ci), "--min-seg-size", "100", "--report", "false");
+            if (code != 0) return code;
+            var json = P($"eval-{name}.json");
+            if ((code = Ffn(ctx, "eval", Path.Combine(runDir, "final_result.h5") + ":segmentation", P("test.h5") + ":labels", "--json", json)) != 0) return code;
+            scores.Add((name, ModelCheckpoint.Load(model).Config.TrainingStep, JsonNode.Parse(File.ReadAllText(json))!));
+        }
+        ctx.Out.WriteLine("demo: segmentation of an unseen synthetic volume, scored against its ground truth (ffn eval):");
+        foreach (var (name, step, e) in scores)
+            ctx.Out.WriteLine(string.Create(Ci, $"  {name + " network",-17} (step {step,5}): Rand F1 {1 - (double)e["adapted_rand_error"]!:F3}, VI {(double)e["vi"]!:F3} bits (split {(double)e["vi_split"]!:F3}, merge {(double)e["vi_merge"]!:F3})"));
+        double Vi(int k) => (double)scores[k].Eval["vi"]!;
+        double F1(int k) => 1 - (double)scores[k].Eval["adapted_rand_error"]!;
+        ctx.Out.WriteLine(Vi(1) < Vi(0) && F1(1) > F1(0)
+            ? string.Create(Ci, $"demo: it learned: training lowered VI by {Vi(0) - Vi(1):F3} bits and raised Rand F1 by {F1(1) - F1(0):F3}")
+            : "demo: WARNING: the trained network did not score better than the untrained one (train longer: --train-steps)");
+        return Ffn(ctx, "report", runs[1].Dir, "--gt", P("test.h5") + ":labels");
+    }
+
+    /// <summary>The model of the highest-step checkpoint in a training directory.</summary>
+    private static string LatestModel(string dir) =>
+        Directory.GetFiles(dir, "*.pkl").Where(f => !f.EndsWith(".train.pkl", StringComparison.Ordinal))
             .Select(f => (File: f, Step: long.TryParse(Path.GetFileNameWithoutExtension(f).Split('_').Last(), Ci, out var st) ? st : -1))
             .OrderByDescending(x => x.Step).Select(x => x.File).FirstOrDefault()
-            ?? throw new InvalidOperationException($"ffn train wrote no checkpoint into {P("ck")}");
-        var runDir = Path.Combine(outDir, "run");
-        code = Ffn(ctx, "run", "--input", P("test.h5") + ":raw", "--model", model, "--output", runDir,
-            "--block-shape", g.Block.ToString(), "--overlap", g.Overlap.ToString(), "--merge", "overlap",
-            "--workers", g.Workers.ToString(Ci), "--threads", g.Threads.ToString(Ci), "--min-seg-size", "100", "--report", "false");
-        if (code != 0) return code;
-        if ((code = Ffn(ctx, "eval", Path.Combine(runDir, "final_result.h5") + ":segmentation", P("test.h5") + ":labels", "--json", P("eval.json"))) != 0) return code;
-        var e = JsonNode.Parse(File.ReadAllText(P("eval.json")))!;
-        ctx.Out.WriteLine(string.Create(Ci, $"demo: learned segmentation of an unseen synthetic volume: Rand F1 {1 - (double)e["adapted_rand_error"]!:F3}, VI {(double)e["vi"]!:F3} bits (split {(double)e["vi_split"]!:F3}, merge {(double)e["vi_merge"]!:F3})"));
-        return Ffn(ctx, "report", runDir, "--gt", P("test.h5") + ":labels");
-    }
+        ?? throw new InvalidOperationException($"ffn train wrote no checkpoint into {dir}");
 
     /// <summary>Regenerates samples/: the FIB-25 crop (gzip HDF5) and Google's checkpoint in our format.</summary>
     private static int MakeSamples(CommandContext ctx, string root, string shared, Vec3i corner, Vec3i size)

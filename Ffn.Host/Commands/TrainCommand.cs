@@ -24,7 +24,7 @@ public static class TrainCommand
         var ckDir = Flags.Make<string>(ctx, s, "--checkpoints", "Directory for INDEX_STEP.pkl checkpoints and TensorBoard events; training resumes from the newest there");
         var start = Flags.Make<string>(ctx, s, "--starting-model", "Checkpoint to fine-tune (ours, FFN-PyTorch .pkl or Google TF); \"\" = random initialization", "--starting_model");
         var batch = Flags.Make<int>(ctx, s, "--batch-size", "Examples per step", "--batch_size");
-        var maxSteps = Flags.Make<long>(ctx, s, "--max-steps", "Train until this many updates", "--max_steps");
+        var maxSteps = Flags.Make<long>(ctx, s, "--max-steps", "Train until this many updates (0 on a new --checkpoints directory: write the untrained network)", "--max_steps");
         var fov = Flags.Make<string>(ctx, s, "--fov-size", "FoV z,y,x (odd)", "--fov_size");
         var deltas = Flags.Make<string>(ctx, s, "--deltas", "FoV move z,y,x");
         var threshold = Flags.Make<double>(ctx, s, "--threshold", "Prediction the neighbour FoV centre must reach for the FoV to move there");
@@ -164,7 +164,14 @@ public static class TrainCommand
             long first = trainer.Step;
             if (first >= options.MaxSteps)
             {
-                ctx.Out.WriteLine($"nothing to do: {resume?.ModelPath} is at step {first} >= --max-steps {options.MaxSteps}");
+                if (resume is not null)
+                {
+                    ctx.Out.WriteLine($"nothing to do: {resume.ModelPath} is at step {first} >= --max-steps {options.MaxSteps}");
+                    return FfnCli.Ok;
+                }
+                // --max-steps 0: the network as training would start it (a baseline to compare trained ones with).
+                var initial = trainer.SaveCheckpoint(dir);
+                ctx.Out.WriteLine($"wrote the untrained network (step {first}, --seed {options.Seed}): checkpoint {initial.ModelPath}");
                 return FfnCli.Ok;
             }
             var run = new TrainingRun(trainer, dir, dev, log) { Evaluator = evaluator, EvalEvery = r.GetValue(evalEvery), TensorBoard = r.GetValue(tensorboard) };

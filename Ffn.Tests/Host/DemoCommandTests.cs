@@ -44,6 +44,47 @@ print(a.shape == b.shape and (a == b).all(), a.dtype)
         Assert.Equal("True uint8", same);
     }
 
+    /// <summary>
+    /// The whole from-scratch workflow at toy size (seconds, not the 10 minutes of the real demo): every stage runs,
+    /// both networks are scored, and the printed figures are scikit-image's on the files the demo wrote.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void From_scratch_runs_every_stage_and_scores_trained_against_untrained()
+    {
+        using var tmp = new TempDir();
+        var r = Cli.Run("demo", "--from-scratch", "--output", tmp.Path, "--scratch-shape", "24,48,48", "--scratch-train-shape", "32,48,48",
+            "--scratch-fov", "7,7,7", "--scratch-deltas", "2,2,2", "--train-steps", "20", "--block-shape", "0,24,24", "--overlap", "0,4,4",
+            "--workers", "2", "--threads", "1");
+        Assert.True(r.ExitCode == 0, r.Err);
+        foreach (var cmd in new[] { "ffn synth", "ffn partition", "ffn build-coordinates", "ffn train", "ffn run", "ffn eval", "ffn report" })
+            Assert.Contains("demo: " + cmd, r.Err);
+        Assert.True(File.Exists(Path.Combine(tmp.Path, "run", "report.html")));
+        var scratch = Path.Combine(tmp.Path, "scratch");
+        foreach (var (name, step, dir) in new[] { ("untrained", 0, Path.Combine(scratch, "run-untrained")), ("trained", 20, Path.Combine(tmp.Path, "run")) })
+        {
+            var line = r.Out.Split('\n').Single(l => l.TrimStart().StartsWith(name + " network", StringComparison.Ordinal));
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"\(step +(\d+)\): Rand F1 ([0-9.]+), VI ([0-9.]+) bits");
+            Assert.True(m.Success, line);
+            Assert.Equal(step, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            var expected = PythonOracle.Run("""
+import sys, h5py, numpy as np
+from skimage.metrics import variation_of_information, adapted_rand_error
+seg = h5py.File(sys.argv[1], 'r')['segmentation'][...].astype(np.int64)
+gt = h5py.File(sys.argv[2], 'r')['labels'][...].astype(np.int64)
+keep = gt != 0
+split, merge = variation_of_information(gt[keep], seg[keep])
+err = adapted_rand_error(gt[keep], seg[keep])[0]
+print(f"{1 - err:.6f} {split + merge:.6f}")
+""", Path.Combine(dir, "final_result.h5"), Path.Combine(scratch, "test.h5")).Trim().Split(' ');
+            double D(string v) => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+            // Printed to 3 decimals.
+            Assert.InRange(D(m.Groups[2].Value) - D(expected[0]), -5.01e-4, 5.01e-4);
+            Assert.InRange(D(m.Groups[3].Value) - D(expected[1]), -5.01e-4, 5.01e-4);
+        }
+        Assert.Matches("demo: (it learned|WARNING: the trained network did not score better)", r.Out);
+    }
+
     [Fact]
     public void Refuses_an_output_folder_it_did_not_make()
     {

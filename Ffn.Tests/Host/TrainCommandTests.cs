@@ -45,6 +45,35 @@ public class TrainCommandTests
         Assert.Equal(6, TrainingCheckpoint.FindNewest(ck)!.Step);
     }
 
+    [Fact]
+    public void Zero_steps_writes_the_untrained_network_that_training_resumes_from()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        string[] Weights(string ck)
+        {
+            var path = TrainingCheckpoint.FindNewest(ck)!.ModelPath;
+            var net = ModelCheckpoint.Load(path);
+            Assert.Equal(0L, net.Config.TrainingStep);
+            return [.. net.parameters().Select(p => string.Join(',', p.data<float>().ToArray()))];
+        }
+        foreach (var (dir, seed) in new[] { ("a", "7"), ("b", "7"), ("c", "8") })
+        {
+            var r = Cli.Run(Tiny(t, tmp.File(dir), "--depth", "2", "--features", "4", "--max_steps", "0", "--seed", seed));
+            Assert.True(r.ExitCode == 0, r.Err);
+            Assert.Contains("wrote the untrained network (step 0", r.Out);
+        }
+        Assert.Equal(Weights(tmp.File("a")), Weights(tmp.File("b")));
+        Assert.NotEqual(Weights(tmp.File("a")), Weights(tmp.File("c")));
+
+        // It is a training checkpoint: asking for 0 steps again does nothing, more steps resume from it.
+        var again = Cli.Run(Tiny(t, tmp.File("a"), "--max_steps", "0", "--seed", "7"));
+        Assert.Contains("nothing to do", again.Out);
+        var on = Cli.Run(Tiny(t, tmp.File("a"), "--max_steps", "2", "--seed", "7"));
+        Assert.True(on.ExitCode == 0, on.Err);
+        Assert.Contains("trained steps 0..2", on.Out);
+    }
+
     public static TheoryData<string, string> ForeignModels => new()
     {
         { CheckpointImportTests.GoogleCkpt, "convstack_3d" },
