@@ -181,7 +181,7 @@ public static class DemoCommand
         }
         ctx.Out.WriteLine("demo: segmentation of an unseen synthetic volume, scored against its ground truth (ffn eval):");
         foreach (var (name, step, e) in scores)
-            ctx.Out.WriteLine(string.Create(Ci, $"  {name + " network",-17} (step {step,5}): Rand F1 {1 - (double)e["adapted_rand_error"]!:F3}, VI {(double)e["vi"]!:F3} bits (split {(double)e["vi_split"]!:F3}, merge {(double)e["vi_merge"]!:F3})"));
+            ctx.Out.WriteLine(string.Create(Ci, $"  {name + " network",-17} (step {step,5}): Rand F1 {1 - (double)e["adapted_rand_error"]!:F3}, VI {(double)e["vi"]!:F3} bits (split {(double)e["vi_split"]!:F3}, merge {(double)e["vi_merge"]!:F3}); {100 * (double)e["unlabelled_voxels"]! / (double)e["voxels"]!:F0}% of object voxels unlabelled"));
         double Vi(int k) => (double)scores[k].Eval["vi"]!;
         double F1(int k) => 1 - (double)scores[k].Eval["adapted_rand_error"]!;
         ctx.Out.WriteLine(Vi(1) < Vi(0) && F1(1) > F1(0)

@@ -29,6 +29,7 @@ public static class EvalCommand
             ctx.Out.WriteLine(string.Create(ci, $"voxels scored: {m.Voxels} (ground truth != 0); objects: {m.GtObjects} ground truth, {m.SegObjects} segmentation"));
             ctx.Out.WriteLine(string.Create(ci, $"VI: {m.VariationOfInformation:F6} = split H(seg|gt) {m.Split:F6} + merge H(gt|seg) {m.Merge:F6}"));
             ctx.Out.WriteLine(string.Create(ci, $"adapted Rand error: {m.AdaptedRandError:F6} (precision {m.RandPrecision:F6}, recall {m.RandRecall:F6})"));
+            ctx.Out.WriteLine(string.Create(ci, $"unlabelled: {m.Unlabelled} of the scored voxels ({100 * m.UnlabelledFraction:F1}%) have segment id 0 (scored as one segment)"));
             ctx.Out.WriteLine("worst splits (gt id, voxels, bits): " + string.Join("; ", m.WorstSplits.Select(e => string.Create(ci, $"{e.Id} {e.Voxels} {e.Bits:F4}"))));
             ctx.Out.WriteLine("worst merges (seg id, voxels, bits): " + string.Join("; ", m.WorstMerges.Select(e => string.Create(ci, $"{e.Id} {e.Voxels} {e.Bits:F4}"))));
             if (r.GetValue(json) is { } path)
@@ -38,7 +39,7 @@ public static class EvalCommand
                     segmentation = s.Source, ground_truth = g.Source, voxels = m.Voxels,
                     vi = m.VariationOfInformation, vi_split = m.Split, vi_merge = m.Merge,
                     adapted_rand_error = m.AdaptedRandError, rand_precision = m.RandPrecision, rand_recall = m.RandRecall,
-                    gt_objects = m.GtObjects, seg_objects = m.SegObjects,
+                    gt_objects = m.GtObjects, seg_objects = m.SegObjects, unlabelled_voxels = m.Unlabelled,
                     worst_splits = m.WorstSplits, worst_merges = m.WorstMerges,
                 }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             }

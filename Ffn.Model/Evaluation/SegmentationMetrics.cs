@@ -6,13 +6,16 @@ public sealed record ObjectError(ulong Id, long Voxels, double Bits);
 /// <summary>
 /// Variation of information (split H(seg|gt), merge H(gt|seg), base 2) and the adapted Rand error with its
 /// precision and recall, by scikit-image's definitions (variation_of_information, adapted_rand_error) over voxels
-/// with ground truth != 0; plus the ground-truth objects split most and the segments that merge most.
+/// with ground truth != 0; plus the ground-truth objects split most and the segments that merge most, and how many
+/// scored voxels the segmentation left unlabelled (id 0, which both metrics count as one more segment).
 /// </summary>
 public sealed record SegmentationMetrics(
     double Split, double Merge, double AdaptedRandError, double RandPrecision, double RandRecall, long Voxels,
-    int GtObjects, int SegObjects, IReadOnlyList<ObjectError> WorstSplits, IReadOnlyList<ObjectError> WorstMerges)
+    int GtObjects, int SegObjects, IReadOnlyList<ObjectError> WorstSplits, IReadOnlyList<ObjectError> WorstMerges, long Unlabelled)
 {
     public double VariationOfInformation => Split + Merge;
+
+    public double UnlabelledFraction => (double)Unlabelled / Voxels;
 
     public static SegmentationMetrics From(ContingencyTable table, int worst = 5)
     {
@@ -45,6 +48,7 @@ public sealed record SegmentationMetrics(
         return new SegmentationMetrics(
             splitBy.Values.Sum(), mergeBy.Values.Sum(), 1 - f, precision, recall, n, gtSize.Count, segSize.Count,
             splitBy.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Take(worst).Select(kv => new ObjectError(kv.Key, gtSize[kv.Key], kv.Value)).ToList(),
-            mergeBy.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Take(worst).Select(kv => new ObjectError(kv.Key, segSize[kv.Key], kv.Value)).ToList());
+            mergeBy.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Take(worst).Select(kv => new ObjectError(kv.Key, segSize[kv.Key], kv.Value)).ToList(),
+            segSize.GetValueOrDefault(0UL));
     }
 }

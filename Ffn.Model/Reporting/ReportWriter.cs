@@ -145,6 +145,7 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
             Row(sb, "objects", string.Create(Ci, $"{m.GtObjects} ground truth, {m.SegObjects} segmentation"));
             Row(sb, "variation of information", string.Create(Ci, $"{m.VariationOfInformation:F4} bits = split H(seg|gt) {m.Split:F4} + merge H(gt|seg) {m.Merge:F4}"));
             Row(sb, "adapted Rand error", string.Create(Ci, $"{m.AdaptedRandError:F4} (precision {m.RandPrecision:F4}, recall {m.RandRecall:F4}, F1 {1 - m.AdaptedRandError:F4})"));
+            Row(sb, "unlabelled (segment id 0, scored as one segment)", string.Create(Ci, $"{m.Unlabelled} voxels ({100 * m.UnlabelledFraction:F1}% of those scored)"));
             Row(sb, "worst splits (gt id: voxels, bits)", string.Join("; ", m.WorstSplits.Select(e => string.Create(Ci, $"{e.Id}: {e.Voxels}, {e.Bits:F4}"))));
             Row(sb, "worst merges (seg id: voxels, bits)", string.Join("; ", m.WorstMerges.Select(e => string.Create(Ci, $"{e.Id}: {e.Voxels}, {e.Bits:F4}"))));
             sb.Append("</table>");

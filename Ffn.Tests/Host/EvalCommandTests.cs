@@ -45,12 +45,13 @@ else:
 if crop:
     sl = tuple(slice(*map(int, p.split(':'))) for p in crop.split(','))
     seg, gt = seg[sl], gt[sl]
+unlabelled = int(((gt != 0) & (seg == 0)).sum())
 # scikit-image builds a dense-indexed sparse table: relabel to small ids (the metrics do not depend on ids; 0 stays 0).
 gt = np.unique(gt, return_inverse=True)[1].reshape(gt.shape) + (0 if gt.min() == 0 else 1)
 seg = np.unique(seg, return_inverse=True)[1].reshape(seg.shape)
 split, merge = variation_of_information(gt, seg, ignore_labels=(0,))
 are, prec, rec = adapted_rand_error(gt, seg)
-print(json.dumps([split, merge, are, prec, rec]))
+print(json.dumps([split, merge, are, prec, rec, unlabelled]))
 """, tmp.Path, kind, crop);
         var e = JsonSerializer.Deserialize<double[]>(expected)!;
         var gtPath = kind == "identical" ? tmp.File("gt.tif") : tmp.File("gt.npy");
@@ -63,6 +64,7 @@ print(json.dumps([split, merge, are, prec, rec]))
             m.GetProperty("rand_precision").GetDouble(), m.GetProperty("rand_recall").GetDouble()];
         for (int i = 0; i < 5; i++)
             Assert.True(Math.Abs(ours[i] - e[i]) <= 1e-6, $"{kind} figure {i}: ours {ours[i].ToString(CultureInfo.InvariantCulture)}, skimage {e[i].ToString(CultureInfo.InvariantCulture)}");
+        Assert.Equal((long)e[5], m.GetProperty("unlabelled_voxels").GetInt64());
         if (kind == "identical") Assert.Equal(0, ours[0] + ours[1], 12);
         if (kind == "split_merge")
         {
