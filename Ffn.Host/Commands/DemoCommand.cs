@@ -42,7 +42,7 @@ public static class DemoCommand
         var scratchFov = Flags.Make<string>(ctx, s, "--scratch-fov", "--from-scratch: FoV z,y,x of the network trained");
         var scratchDeltas = Flags.Make<string>(ctx, s, "--scratch-deltas", "--from-scratch: FoV movement deltas z,y,x");
         var trainSteps = Flags.Make<long>(ctx, s, "--train-steps", "--from-scratch: training steps");
-        var trainArgs = Flags.Make<string>(ctx, s, "--train-args", "--from-scratch: further `ffn train` flags (space-separated)");
+        var trainArgs = Flags.Make<string>(ctx, s, "--train-args", "--from-scratch: further `ffn train` flags (space-separated; they replace the demo's own values of the same flags)");
         var cmd = new Command("demo", "Run the real pipeline on the shipped FIB-25 sample and write report.html (--from-scratch: train one first)")
         {
             output, fromScratch, makeSamples, shared, corner, size, blockShape, overlap, workers, threads, scratchShape, scratchTrainShape, scratchFov,
@@ -154,15 +154,26 @@ public static class DemoCommand
         if ((code = FfnCli.Run(["stats", P("train.h5") + ":raw"], stats, ctx.Err)) != 0) return code;
         var flags = stats.ToString().Split('\n').First(l => l.StartsWith("flags:", StringComparison.Ordinal))["flags:".Length..]
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        string[] Train(string checkpoints, long steps) =>
-        [
-            "train", "--train-coords", P("coords.npy"), "--data-volumes", "train:" + P("train.h5") + ":raw",
-            "--label-volumes", "train:" + P("train.h5") + ":labels", "--checkpoints", checkpoints,
-            "--depth", "4", "--features", "16", "--fov-size", sc.Fov.ToString(), "--deltas", sc.Deltas.ToString(), "--batch-size", "8",
-            "--optimizer", "adam", "--learning-rate", "0.001", "--max-steps", steps.ToString(Ci), "--threads", (g.Workers * g.Threads).ToString(Ci),
-            "--tensorboard", "false", "--log-every", "500", "--checkpoint-every-minutes", "0", .. flags,
-            .. sc.ExtraTrainArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
-        ];
+        var extra = sc.ExtraTrainArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string[] Train(string checkpoints, long steps)
+        {
+            (string Flag, string Value)[] settings =
+            [
+                ("--train-coords", P("coords.npy")), ("--data-volumes", "train:" + P("train.h5") + ":raw"),
+                ("--label-volumes", "train:" + P("train.h5") + ":labels"), ("--checkpoints", checkpoints),
+                ("--depth", "4"), ("--features", "16"), ("--fov-size", sc.Fov.ToString()), ("--deltas", sc.Deltas.ToString()), ("--batch-size", "8"),
+                ("--optimizer", "adam"), ("--learning-rate", "0.001"), ("--max-steps", steps.ToString(Ci)), ("--threads", (g.Workers * g.Threads).ToString(Ci)),
+                ("--tensorboard", "false"), ("--log-every", "500"), ("--checkpoint-every-minutes", "0"),
+                .. flags.Chunk(2).Select(f => (f[0], f[1])),
+            ];
+            // --train-args wins over the demo's own choice of the same flag (ffn train refuses a flag given twice).
+            bool Overridden(string flag)
+            {
+                var alias = "--" + flag[2..].Replace('-', '_');
+                return extra.Any(a => a == flag || a == alias || a.StartsWith(flag + "=", StringComparison.Ordinal) || a.StartsWith(alias + "=", StringComparison.Ordinal));
+            }
+            return ["train", .. settings.Where(x => !Overridden(x.Flag)).SelectMany(x => new[] { x.Flag, x.Value }), .. extra];
+        }
         // The network exactly as training starts it: the baseline the trained one is scored against.
         if ((code = Ffn(ctx, Train(P("untrained"), 0))) != 0) return code;
         if ((code = Ffn(ctx, Train(P("ck"), sc.Steps))) != 0) return code;

@@ -55,8 +55,12 @@ print(a.shape == b.shape and (a == b).all(), a.dtype)
         using var tmp = new TempDir();
         var r = Cli.Run("demo", "--from-scratch", "--output", tmp.Path, "--scratch-shape", "24,48,48", "--scratch-train-shape", "32,48,48",
             "--scratch-fov", "7,7,7", "--scratch-deltas", "2,2,2", "--train-steps", "20", "--block-shape", "0,24,24", "--overlap", "0,4,4",
-            "--workers", "2", "--threads", "1");
+            "--workers", "2", "--threads", "1", "--train-args", "--batch_size 4");
         Assert.True(r.ExitCode == 0, r.Err);
+        // --train-args replaces the demo's own batch size instead of repeating the flag.
+        var trainLine = r.Err.Split('\n').Last(l => l.StartsWith("demo: ffn train", StringComparison.Ordinal));
+        Assert.Contains("--batch_size 4", trainLine);
+        Assert.DoesNotContain("--batch-size", trainLine);
         foreach (var cmd in new[] { "ffn synth", "ffn partition", "ffn build-coordinates", "ffn train", "ffn run", "ffn eval", "ffn report" })
             Assert.Contains("demo: " + cmd, r.Err);
         Assert.True(File.Exists(Path.Combine(tmp.Path, "run", "report.html")));
