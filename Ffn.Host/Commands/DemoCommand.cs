@@ -6,6 +6,7 @@ using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Checkpoints;
 using Ffn.Model.Geometry;
+using Ffn.Model.Training;
 using Ffn.Model.Volumes;
 using Ffn.Model.Volumes.Hdf5;
 
@@ -54,17 +55,15 @@ public static class DemoCommand
             if (r.GetValue(makeSamples))
                 return MakeSamples(ctx, root, Path.GetFullPath(r.GetValue(shared) is { Length: > 0 } sh ? sh : Path.Combine(root, "..", "shared")),
                     Flags.ParseVec("--sample-corner", r.GetValue(corner), positive: false), Flags.ParseVec("--sample-size", r.GetValue(size)));
-            var outDir = PrepareOutput(r.GetValue(output)!);
+            // Every flag is checked before the output folder is touched.
             int nWorkers = r.GetValue(workers) >= 1 ? r.GetValue(workers) : throw new UsageException($"--workers must be >= 1, got {r.GetValue(workers)}");
             var run = new RunGeometry(Flags.ParseVec("--block-shape", r.GetValue(blockShape), positive: false), Flags.ParseVec("--overlap", r.GetValue(overlap), positive: false),
                 nWorkers, Math.Max(1, r.GetValue(threads)));
+            var scratch = r.GetValue(fromScratch) ? ParseScratch(r.GetValue(scratchShape), r.GetValue(scratchTrainShape), r.GetValue(scratchFov),
+                r.GetValue(scratchDeltas), r.GetValue(trainSteps), r.GetValue(trainArgs)) : null;
+            var outDir = PrepareOutput(r.GetValue(output)!);
             var clock = Stopwatch.StartNew();
-            int code = r.GetValue(fromScratch)
-                ? FromScratch(ctx, outDir, run, new Scratch(Flags.ParseVec("--scratch-shape", r.GetValue(scratchShape)),
-                    Flags.ParseVec("--scratch-train-shape", r.GetValue(scratchTrainShape)), Flags.ParseVec("--scratch-fov", r.GetValue(scratchFov)),
-                    Flags.ParseVec("--scratch-deltas", r.GetValue(scratchDeltas)), r.GetValue(trainSteps) >= 1 ? r.GetValue(trainSteps)
-                        : throw new UsageException($"--train-steps must be >= 1, got {r.GetValue(trainSteps)}"), r.GetValue(trainArgs) ?? ""))
-                : Sample(ctx, root, outDir, run);
+            int code = scratch is not null ? FromScratch(ctx, outDir, run, scratch) : Sample(ctx, root, outDir, run);
             ctx.Out.WriteLine(string.Create(Ci, $"demo: {(code == FfnCli.Ok ? "finished" : "FAILED")} in {clock.Elapsed.TotalSeconds:F1} s"));
             if (code == FfnCli.Ok) ctx.Out.WriteLine($"open {Path.Combine(outDir, "run", "report.html")}");
             return code;
@@ -75,6 +74,16 @@ public static class DemoCommand
     private sealed record RunGeometry(Vec3i Block, Vec3i Overlap, int Workers, int Threads);
 
     private sealed record Scratch(Vec3i TestShape, Vec3i TrainShape, Vec3i Fov, Vec3i Deltas, long Steps, string ExtraTrainArgs);
+
+    private static Scratch ParseScratch(string? test, string? train, string? fovText, string? deltas, long steps, string? extra)
+    {
+        var fov = Flags.ParseVec("--scratch-fov", fovText);
+        if (fov.Z % 2 == 0 || fov.Y % 2 == 0 || fov.X % 2 == 0)
+            throw new UsageException($"--scratch-fov {fov}: each size must be odd (the FoV has a centre voxel)");
+        if (steps < 1) throw new UsageException($"--train-steps must be >= 1, got {steps}");
+        return new Scratch(Flags.ParseVec("--scratch-shape", test), Flags.ParseVec("--scratch-train-shape", train), fov,
+            Flags.ParseVec("--scratch-deltas", deltas), steps, extra ?? "");
+    }
 
     /// <summary>The folder holding FfnActors.sln above the program (or the current directory).</summary>
     public static string FindRepository()
@@ -178,17 +187,19 @@ public static class DemoCommand
         if ((code = Ffn(ctx, Train(P("untrained"), 0))) != 0) return code;
         if ((code = Ffn(ctx, Train(P("ck"), sc.Steps))) != 0) return code;
 
-        var runs = new[] { (Name: "untrained", Model: LatestModel(P("untrained")), Dir: Path.Combine(dir, "run-untrained")), (Name: "trained", Model: LatestModel(P("ck")), Dir: Path.Combine(outDir, "run")) };
+        var runs = new[] { (Name: "untrained", Checkpoints: P("untrained"), Dir: Path.Combine(dir, "run-untrained")), (Name: "trained", Checkpoints: P("ck"), Dir: Path.Combine(outDir, "run")) };
         var scores = new List<(string Name, long Step, JsonNode Eval)>();
-        foreach (var (name, model, runDir) in runs)
+        foreach (var (name, checkpoints, runDir) in runs)
         {
+            var newest = TrainingCheckpoint.FindNewest(checkpoints) ?? throw new InvalidOperationException($"ffn train wrote no checkpoint into {checkpoints}");
+            var model = newest.ModelPath;
             code = Ffn(ctx, "run", "--input", P("test.h5") + ":raw", "--model", model, "--output", runDir,
                 "--block-shape", g.Block.ToString(), "--overlap", g.Overlap.ToString(), "--merge", "overlap",
                 "--workers", g.Workers.ToString(Ci), "--threads", g.Threads.ToString(Ci), "--min-seg-size", "100", "--report", "false");
             if (code != 0) return code;
             var json = P($"eval-{name}.json");
             if ((code = Ffn(ctx, "eval", Path.Combine(runDir, "final_result.h5") + ":segmentation", P("test.h5") + ":labels", "--json", json)) != 0) return code;
-            scores.Add((name, ModelCheckpoint.Load(model).Config.TrainingStep, JsonNode.Parse(File.ReadAllText(json))!));
+            scores.Add((name, newest.Step, JsonNode.Parse(File.ReadAllText(json))!));
         }
         ctx.Out.WriteLine("demo: segmentation of an unseen synthetic volume, scored against its ground truth (ffn eval):");
         foreach (var (name, step, e) in scores)
@@ -200,13 +211,6 @@ public static class DemoCommand
             : "demo: WARNING: the trained network did not score better than the untrained one (train longer: --train-steps)");
         return Ffn(ctx, "report", runs[1].Dir, "--gt", P("test.h5") + ":labels");
     }
-
-    /// <summary>The model of the highest-step checkpoint in a training directory.</summary>
-    private static string LatestModel(string dir) =>
-        Directory.GetFiles(dir, "*.pkl").Where(f => !f.EndsWith(".train.pkl", StringComparison.Ordinal))
-            .Select(f => (File: f, Step: long.TryParse(Path.GetFileNameWithoutExtension(f).Split('_').Last(), Ci, out var st) ? st : -1))
-            .OrderByDescending(x => x.Step).Select(x => x.File).FirstOrDefault()
-        ?? throw new InvalidOperationException($"ffn train wrote no checkpoint into {dir}");
 
     /// <summary>Regenerates samples/: the FIB-25 crop (gzip HDF5) and Google's checkpoint in our format.</summary>
     private static int MakeSamples(CommandContext ctx, string root, string shared, Vec3i corner, Vec3i size)

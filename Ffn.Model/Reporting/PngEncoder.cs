@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace Ffn.Model.Reporting;
 
 /// <summary>
-/// Writes 8-bit RGB PNG files (signature, IHDR, one zlib IDAT, IEND; CRC-32 per chunk). Each row gets the filter
+/// Writes 8-bit RGB or grayscale PNG files (signature, IHDR, one zlib IDAT, IEND; CRC-32 per chunk). Each row gets the filter
 /// (None, Sub, Up, Average or Paeth) with the smallest sum of absolute residuals, libpng's heuristic, which keeps
 /// EM slices small.
 /// </summary>
@@ -19,23 +19,33 @@ public static class PngEncoder
         return ms.ToArray();
     }
 
-    public static void Write(RgbImage image, Stream output)
+    public static void Write(RgbImage image, Stream output) => Write(output, image.Width, image.Height, image.Pixels, channels: 3);
+
+    /// <summary>An 8-bit grayscale PNG of <paramref name="pixels"/> (row-major, height x width).</summary>
+    public static byte[] EncodeGray(ReadOnlySpan<byte> pixels, int height, int width)
+    {
+        if (pixels.Length != height * width) throw new ArgumentException("pixel count does not match height x width");
+        using var ms = new MemoryStream();
+        Write(ms, width, height, pixels, channels: 1);
+        return ms.ToArray();
+    }
+
+    private static void Write(Stream output, int width, int height, ReadOnlySpan<byte> pixels, int channels)
     {
         output.Write(Signature);
         var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(0), image.Width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), image.Height);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(0), width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8;  // bit depth
-        ihdr[9] = 2;  // colour type: truecolour RGB
+        ihdr[9] = (byte)(channels == 3 ? 2 : 0);  // colour type: truecolour RGB or grayscale
         // compression 0, filter method 0, no interlace
         WriteChunk(output, "IHDR", ihdr);
-        WriteChunk(output, "IDAT", Compress(image));
+        WriteChunk(output, "IDAT", Compress(pixels, width * channels, height, channels));
         WriteChunk(output, "IEND", []);
     }
 
-    private static byte[] Compress(RgbImage image)
+    private static byte[] Compress(ReadOnlySpan<byte> pixels, int stride, int height, int bpp)
     {
-        int stride = image.Width * 3;
         var prev = new byte[stride];
         var cur = new byte[stride];
         var candidate = new byte[5][];
@@ -43,14 +53,14 @@ public static class PngEncoder
         using var ms = new MemoryStream();
         using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true))
         {
-            for (int y = 0; y < image.Height; y++)
+            for (int y = 0; y < height; y++)
             {
-                image.Pixels.AsSpan(y * stride, stride).CopyTo(cur);
+                pixels.Slice(y * stride, stride).CopyTo(cur);
                 int best = 0;
                 long bestScore = long.MaxValue;
                 for (int f = 0; f < 5; f++)
                 {
-                    long score = Filter(f, cur, prev, candidate[f]);
+                    long score = Filter(f, bpp, cur, prev, candidate[f]);
                     if (score < bestScore) { bestScore = score; best = f; }
                 }
                 z.WriteByte((byte)best);
@@ -61,13 +71,13 @@ public static class PngEncoder
         return ms.ToArray();
     }
 
-    /// <summary>Filters one row with filter type <paramref name="f"/> (bpp 3); returns the sum of |residual| as signed bytes.</summary>
-    private static long Filter(int f, byte[] cur, byte[] prev, byte[] outRow)
+    /// <summary>Filters one row with filter type <paramref name="f"/>; returns the sum of |residual| as signed bytes.</summary>
+    private static long Filter(int f, int bpp, byte[] cur, byte[] prev, byte[] outRow)
     {
         long score = 0;
         for (int i = 0; i < cur.Length; i++)
         {
-            int a = i >= 3 ? cur[i - 3] : 0, b = prev[i], c = i >= 3 ? prev[i - 3] : 0;
+            int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
             int predictor = f switch
             {
                 0 => 0,

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Ffn.Model.Checkpoints;
+using Ffn.Model.Reporting;
 
 namespace Ffn.Model.Training;
 
@@ -57,7 +58,7 @@ public sealed class TensorBoardWriter : IDisposable
             img.Varint(1, (ulong)h);
             img.Varint(2, (ulong)w);
             img.Varint(3, 1);
-            img.Bytes(4, GrayPng.Encode(bytes, h, w));
+            img.Bytes(4, PngEncoder.EncodeGray(bytes, h, w));
             var value = new ProtoWriter();
             value.Bytes(1, Encoding.UTF8.GetBytes(tag));
             value.Bytes(4, img.ToArray());

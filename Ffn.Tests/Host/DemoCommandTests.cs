@@ -71,22 +71,27 @@ print(a.shape == b.shape and (a == b).all(), a.dtype)
             var m = System.Text.RegularExpressions.Regex.Match(line, @"\(step +(\d+)\): Rand F1 ([0-9.]+), VI ([0-9.]+) bits");
             Assert.True(m.Success, line);
             Assert.Equal(step, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-            var expected = PythonOracle.Run("""
-import sys, h5py, numpy as np
-from skimage.metrics import variation_of_information, adapted_rand_error
-seg = h5py.File(sys.argv[1], 'r')['segmentation'][...].astype(np.int64)
-gt = h5py.File(sys.argv[2], 'r')['labels'][...].astype(np.int64)
-keep = gt != 0
-split, merge = variation_of_information(gt[keep], seg[keep])
-err = adapted_rand_error(gt[keep], seg[keep])[0]
-print(f"{1 - err:.6f} {split + merge:.6f}")
-""", Path.Combine(dir, "final_result.h5"), Path.Combine(scratch, "test.h5")).Trim().Split(' ');
+            var sk = PythonOracle.SegmentationScores(Path.Combine(dir, "final_result.h5"), Path.Combine(scratch, "test.h5"));
             double D(string v) => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
             // Printed to 3 decimals.
-            Assert.InRange(D(m.Groups[2].Value) - D(expected[0]), -5.01e-4, 5.01e-4);
-            Assert.InRange(D(m.Groups[3].Value) - D(expected[1]), -5.01e-4, 5.01e-4);
+            Assert.InRange(D(m.Groups[2].Value) - (1 - sk.AdaptedRandError), -5.01e-4, 5.01e-4);
+            Assert.InRange(D(m.Groups[3].Value) - sk.Vi, -5.01e-4, 5.01e-4);
         }
         Assert.Matches("demo: (it learned|WARNING: the trained network did not score better)", r.Out);
+    }
+
+    [Theory]
+    [InlineData("--scratch-fov", "10,11,11", "must be odd")]
+    [InlineData("--scratch-deltas", "3,x,3", "--scratch-deltas")]
+    [InlineData("--train-steps", "0", "--train-steps must be >= 1")]
+    public void Bad_from_scratch_flags_are_one_line_before_the_output_folder_is_made(string flag, string value, string expect)
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.File("demo");
+        var r = Cli.Run("demo", "--from-scratch", "--output", outDir, flag, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expect, r.ErrLines[^1]);
+        Assert.False(Directory.Exists(outDir));
     }
 
     [Fact]

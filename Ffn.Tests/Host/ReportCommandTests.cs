@@ -88,18 +88,9 @@ print(' '.join(' '.join(p.text).split()))
             Assert.True(File.Exists(tmp.File($"out/{f}.png")), f);
 
         // Scores as scikit-image computes them on the same files.
-        var sk = PythonOracle.Run("""
-import sys, h5py, numpy as np
-from skimage.metrics import variation_of_information, adapted_rand_error
-seg = h5py.File(sys.argv[1], 'r')['segmentation'][...].astype(np.int64)
-gt = h5py.File(sys.argv[2], 'r')['labels'][...].astype(np.int64)
-m = gt != 0
-split, merge = variation_of_information(gt[m], seg[m])
-are = adapted_rand_error(gt[m], seg[m])[0]
-print(f'{split + merge:.4f} {split:.4f} {merge:.4f} {are:.4f}')
-""", Path.Combine(runDir, "final_result.h5"), input).Trim().Split(' ');
-        Assert.Contains($"{sk[0]} bits = split H(seg|gt) {sk[1]} + merge H(gt|seg) {sk[2]}", text);
-        Assert.Contains($"adapted Rand error {sk[3]}", text);
+        var sk = PythonOracle.SegmentationScores(Path.Combine(runDir, "final_result.h5"), input);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{sk.Vi:F4} bits = split H(seg|gt) {sk.Split:F4} + merge H(gt|seg) {sk.Merge:F4}"), text);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"adapted Rand error {sk.AdaptedRandError:F4}"), text);
 
         // Block facts as summary.json has them: 16 blocks, the 4 of the empty slab skipped.
         Assert.Contains("16 in all: 12 done, 0 reused, 4 skipped as empty, 0 failed", text);

@@ -34,4 +34,23 @@ public static class PythonOracle
             throw new InvalidOperationException($"python oracle failed ({p.ExitCode}):\n{stderr.Result}\n{stdout.Result}");
         return stdout.Result;
     }
+
+    /// <summary>
+    /// scikit-image's VI split and merge and adapted Rand error over ground truth != 0, for a segmentation
+    /// (<c>FILE.h5</c> dataset 'segmentation') against labels (<c>FILE.h5</c> dataset 'labels').
+    /// </summary>
+    public static (double Vi, double Split, double Merge, double AdaptedRandError) SegmentationScores(string segH5, string labelsH5)
+    {
+        var v = Run("""
+import sys, h5py, numpy as np
+from skimage.metrics import variation_of_information, adapted_rand_error
+seg = h5py.File(sys.argv[1], 'r')['segmentation'][...].astype(np.int64)
+gt = h5py.File(sys.argv[2], 'r')['labels'][...].astype(np.int64)
+m = gt != 0
+split, merge = variation_of_information(gt[m], seg[m])
+are = adapted_rand_error(gt[m], seg[m])[0]
+print(repr(split + merge), repr(split), repr(merge), repr(are))
+""", segH5, labelsH5).Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return (v[0], v[1], v[2], v[3]);
+    }
 }
