@@ -10,6 +10,27 @@ namespace Ffn.Host.Cli;
 public sealed class PythonBenchWorker : IDisposable
 {
     private const string Python = "/usr/bin/python3";
+
+    /// <summary>
+    /// Google's convstack_3d as a PyTorch module (the benchmarks' baseline), with a newline before and after so it
+    /// can sit between two script parts; the script must define depth and feat first.
+    /// </summary>
+    public const string ConvStackNet = """
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        c = lambda i, o, k=3: nn.Conv3d(i, o, k, padding=k // 2)
+        self.first = nn.ModuleList([c(2, feat), c(feat, feat)])
+        self.res = nn.ModuleList([nn.ModuleList([c(feat, feat), c(feat, feat)]) for _ in range(depth - 1)])
+        self.lom = c(feat, 1, 1)
+    def forward(self, x):
+        x = self.first[1](torch.relu(self.first[0](x)))
+        for a, b in self.res:
+            x = x + b(torch.relu(a(torch.relu(x))))
+        return self.lom(torch.relu(x))
+
+""";
     private readonly Process _p;
 
     private PythonBenchWorker(Process p, string ready) => (_p, Ready) = (p, ready);

@@ -17,18 +17,8 @@ public static class BenchForwardCommand
 import sys, time, torch, torch.nn as nn
 depth, feat, fz, fy, fx, threads = (int(a) for a in sys.argv[1:7])
 if threads > 0: torch.set_num_threads(threads)
-class Net(nn.Module):  # Google's convstack_3d layout
-    def __init__(self):
-        super().__init__()
-        c = lambda i, o, k=3: nn.Conv3d(i, o, k, padding=k // 2)
-        self.first = nn.ModuleList([c(2, feat), c(feat, feat)])
-        self.res = nn.ModuleList([nn.ModuleList([c(feat, feat), c(feat, feat)]) for _ in range(depth - 1)])
-        self.lom = c(feat, 1, 1)
-    def forward(self, x):
-        x = self.first[1](torch.relu(self.first[0](x)))
-        for a, b in self.res:
-            x = x + b(torch.relu(a(torch.relu(x))))
-        return self.lom(torch.relu(x))
+"""
+        + PythonBenchWorker.ConvStackNet + """
 net = Net().eval()
 print('ready', torch.__version__, torch.get_num_threads(), flush=True)
 for line in sys.stdin:
