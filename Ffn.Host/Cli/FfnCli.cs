@@ -53,6 +53,10 @@ public static class FfnCli
                 code = UsageError;
                 msg = e.Message;
                 break;
+            case Ffn.Model.Runtime.KernelCheckException:
+                code = RuntimeError;
+                msg = e.Message;
+                break;
             case OperationCanceledException:
                 code = Cancelled;
                 msg = "cancelled";
@@ -105,6 +109,8 @@ public static class FfnCli
         root.Subcommands.Add(ReportCommand.Create(ctx));
         root.Subcommands.Add(DemoCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
+        root.Subcommands.Add(DoctorCommand.Create(ctx));
+        root.Subcommands.Add(KernelProbeCommand.Create(ctx));
         return root;
     }
 }

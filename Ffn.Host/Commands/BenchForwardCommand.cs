@@ -48,11 +48,14 @@ for line in sys.stdin:
         var bf16 = new Option<bool>("--bfloat16") { Description = "Also time our forward in bfloat16" };
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, threads, rounds, perRound, python, bf16, device };
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var bs = (r.GetValue(batches) ?? "1").Split(',', StringSplitOptions.TrimEntries).Select(b =>
                 int.TryParse(b, out var v) && v > 0 ? v : throw new UsageException($"--batch: '{b}' is not a positive integer")).ToArray();
             int nThreads = r.GetValue(threads), nRounds = Math.Max(1, r.GetValue(rounds)), n = Math.Max(1, r.GetValue(perRound));
+            kernels.Prepare(r);
             TorchRuntime.SetThreads(nThreads);
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
             var path = r.GetValue(model);

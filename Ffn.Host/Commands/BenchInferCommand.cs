@@ -28,11 +28,14 @@ public static class BenchInferCommand
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var batch = Flags.Make<int>(ctx, "infer", "--batch-canvases", "Objects grown at once, their FoVs batched (1 = Google's order)");
         var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, threads, device, batch };
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) =>
         {
             string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
             var imgText = r.GetValue(image) is { Length: > 0 } i ? i : Path.Combine(shared, "data", "fib25", "training_sample1.h5") + ":raw";
             var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : Path.Combine(shared, "data", "google-fib25", "model.ckpt-27465036");
+            kernels.Prepare(r);
             TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
             var net = ModelCheckpoint.Load(modelPath);

@@ -38,6 +38,8 @@ public static class BenchRunCommand
         {
             image, model, corner, size, block, workers, cores,
         };
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
         {
             string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
@@ -50,6 +52,7 @@ public static class BenchRunCommand
             var blockShape = Flags.ParseVec("--block-shape", r.GetValue(block));
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
+            kernels.Prepare(r);
             var dev = TorchRuntime.ParseDevice("cpu");
             var tmp = Directory.CreateTempSubdirectory("ffn-bench-run-").FullName;
             var ci = CultureInfo.InvariantCulture;

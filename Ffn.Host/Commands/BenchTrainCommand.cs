@@ -61,6 +61,8 @@ for line in sys.stdin:
         {
             model, batch, threads, rounds, perRound, optimizer, python, device,
         };
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             int b = r.GetValue(batch), nThreads = r.GetValue(threads), nRounds = r.GetValue(rounds), n = r.GetValue(perRound);
@@ -72,6 +74,7 @@ for line in sys.stdin:
                 "adam" => OptimizerKind.Adam,
                 var o => throw new UsageException($"--optimizer {o}: expected sgd or adam"),
             };
+            kernels.Prepare(r);
             TorchRuntime.SetThreads(nThreads);
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
             var path = r.GetValue(model);

@@ -127,10 +127,13 @@ public static class ModelCommand
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var c = new Command("forward", "Run one forward pass on an .npy input (interop checks and debugging)") { ckpt, input, output, device, threads };
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) c.Options.Add(o);
         c.SetAction(r =>
         {
             var inPath = r.GetValue(input)!;
             var outPath = r.GetValue(output)!;
+            kernels.Prepare(r);
             TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
             var x = NpyFile.Read(inPath);

@@ -25,6 +25,8 @@ public static class NodeCommand
         var cluster = new ClusterFlags(ctx, s, optIn: false);
         var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role, workers, requestEvery, device, threads };
         foreach (var o in cluster.All.Where(o => o != cluster.Resubmit)) cmd.Options.Add(o);
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
         {
             using var signals = new TerminationSignals(outer);
@@ -36,6 +38,7 @@ public static class NodeCommand
             int n = r.GetValue(workers);
             if (n < 1 && roles.Contains(ClusterRoles.Worker)) throw new UsageException($"--workers must be >= 1, got {n}");
             var dev = r.GetValue(device)!;
+            kernels.Prepare(r);
             TorchRuntime.ParseDevice(dev);
             TorchRuntime.SetThreads(r.GetValue(threads));
             var config = cluster.Config(ctx, r, roles);

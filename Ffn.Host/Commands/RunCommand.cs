@@ -59,6 +59,8 @@ public static class RunCommand
             maxAttempts, backoff, deadline, progressEvery, normalize, mask, force, seedInContext, report, device, threads,
         };
         foreach (var o in inf.All) cmd.Options.Add(o);
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) cmd.Options.Add(o);
         foreach (var o in cluster.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
         {
@@ -131,6 +133,7 @@ public static class RunCommand
                 SeedInContext = r.GetValue(seedInContext),
             };
             var dev = r.GetValue(device)!;
+            kernels.Prepare(r);
             TorchRuntime.ParseDevice(dev); // fail on a bad device before any work starts
             TorchRuntime.SetThreads(r.GetValue(threads));
 

@@ -70,6 +70,8 @@ public static class TrainCommand
             optimizer, lr, momentum, beta1, beta2, eps, decay, decaySteps, clip, flip, permute, jScale, jShift, shuffle, seed, ckSteps, ckMinutes,
             logEvery, imgEvery, prefetch, tensorboard, evalCoords, evalData, evalLabels, evalEvery, evalExamples, device, threads,
         };
+        var kernels = new KernelFlags(ctx);
+        foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => Task.FromResult(Run(r, ct)));
         return cmd;
 
@@ -133,6 +135,7 @@ public static class TrainCommand
                 evaluator = new HeldOutEvaluator(evData, options, n);
             }
 
+            kernels.Prepare(r);
             TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
             var resume = TrainingCheckpoint.FindNewest(dir);

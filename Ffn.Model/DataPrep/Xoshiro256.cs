@@ -29,6 +29,9 @@ internal struct Xoshiro256
         return result;
     }
 
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+
     /// <summary>Uniform in [0, n) without modulo bias (Lemire's multiply-and-reject).</summary>
     public ulong NextBelow(ulong n)
     {

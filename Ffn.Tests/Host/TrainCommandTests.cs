@@ -10,6 +10,7 @@ using Ffn.Tests.Support;
 namespace Ffn.Tests.Host;
 
 /// <summary>`ffn train` end to end: a tiny run, its resume, fine-tuning both foreign checkpoints, and bad input.</summary>
+[Trait("Category", "Numerics")]
 public class TrainCommandTests
 {
     private static string[] Tiny(TrainingTestData t, string ck, params string[] more) =>

@@ -19,10 +19,16 @@ public static class Cli
         return new CliResult(code, o.ToString(), e.ToString());
     }
 
-    public static CliResult RunProcess(params string[] args)
+    public static CliResult RunProcess(params string[] args) => RunProcess(new Dictionary<string, string?>(), args);
+
+    /// <summary>As a real process with environment changes (a null value removes the variable).</summary>
+    public static CliResult RunProcess(IReadOnlyDictionary<string, string?> env, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "ffn.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (k, v) in env)
+            if (v is null) psi.Environment.Remove(k);
+            else psi.Environment[k] = v;
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

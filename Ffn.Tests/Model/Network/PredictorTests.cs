@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace Ffn.Tests.Model.Network;
 
+[Trait("Category", "Numerics")]
 public class PredictorTests
 {
     [Fact]

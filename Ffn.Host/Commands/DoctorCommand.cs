@@ -1,0 +1,191 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ffn.Host.Cli;
+using Ffn.Model.Runtime;
+using TorchSharp;
+
+namespace Ffn.Host.Commands;
+
+/// <summary>
+/// `ffn doctor [--json]`: what a bug report needs — ffn, OS, .NET, CPU and its vector ISA, the kernel self-check's
+/// verdict and the oneDNN ISA in use, libtorch (version, file, build), threads, CUDA and GPUs, the GLIBCXX fix,
+/// and whether the tests' Python oracle imports.
+/// </summary>
+public static class DoctorCommand
+{
+    public const string OracleModules = "numpy, h5py, tifffile, scipy, skimage, torch";
+    private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
+
+    public static Command Create(CommandContext ctx)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var python = Flags.Make<string>(ctx, "doctor", "--python", "The Python the tests use as an oracle (\"\" = skip that check)");
+        var kernels = new KernelFlags(ctx);
+        var cmd = new Command("doctor", "Report the machine, libtorch, the CPU kernel self-check and CUDA, for bug reports") { json, python };
+        foreach (var o in kernels.All) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var options = kernels.Options(r);
+            var verdict = kernels.Prepare(r);
+            var report = Build(verdict, options, r.GetValue(python)!);
+            ctx.Out.WriteLine(r.GetValue(json) ? report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Text(report));
+            return FfnCli.Ok;
+        });
+        return cmd;
+    }
+
+    private static JsonObject Build(KernelVerdict verdict, KernelGuardOptions options, string python)
+    {
+        var cpu = CpuInfo.Get();
+        var info = typeof(DoctorCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        var plus = info.IndexOf('+');
+        var chosen = verdict.ChosenProbe;
+        var loaded = LibTorch.LoadedFrom;
+        var torchSharpNative = loaded is null ? null : Path.Combine(Path.GetDirectoryName(loaded)!, "libLibTorchSharp.so");
+        var glibcxx = GlibcxxCheck.Check(torchSharpNative);
+        var gpus = NvidiaDevices.Query();
+        bool cuda = torch.cuda.is_available();
+        return new JsonObject
+        {
+            ["ffn"] = new JsonObject { ["version"] = plus < 0 ? info : info[..plus], ["commit"] = plus < 0 ? null : info[(plus + 1)..] },
+            ["os"] = OsName(),
+            ["kernel"] = File.Exists("/proc/sys/kernel/osrelease") ? $"Linux {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()} {RuntimeInformation.OSArchitecture}" : RuntimeInformation.OSDescription,
+            ["dotnet"] = RuntimeInformation.FrameworkDescription,
+            ["cpu"] = new JsonObject
+            {
+                ["model"] = cpu.Model, ["vendor"] = cpu.Vendor, ["family"] = cpu.Family, ["model_number"] = cpu.ModelNumber,
+                ["stepping"] = cpu.Stepping, ["microcode"] = cpu.Microcode, ["logical_cores"] = cpu.LogicalCores,
+                ["fingerprint"] = cpu.Fingerprint,
+                ["isa_flags"] = Array(cpu.VectorFlags),
+                ["onednn_isa_levels"] = Array(OneDnnIsa.Supported(cpu)),
+            },
+            ["self_check"] = new JsonObject
+            {
+                ["mode"] = options.Mode.ToString().ToLowerInvariant(),
+                ["requested"] = verdict.Requested,
+                ["chosen"] = verdict.Chosen,
+                ["source"] = verdict.Source,
+                ["reason"] = verdict.Reason,
+                ["checked_at"] = verdict.Source == "not-checked" ? null : verdict.CheckedAt.ToString("u", Ci),
+                ["cache_file"] = KernelGuard.CachePath,
+                ["tolerance"] = KernelSelfCheck.Tolerance,
+                ["probes"] = new JsonArray([.. verdict.Probes.Select(p => (JsonNode)new JsonObject
+                {
+                    ["config"] = p.Config, ["passed"] = p.Passed, ["error"] = p.Error,
+                    ["worst_case"] = p.Worst?.Name, ["worst_error"] = p.Worst is { } w && double.IsFinite(w.MaxError) ? w.MaxError : null,
+                    ["failed_cases"] = Array(p.Cases.Where(c => !c.Passed).Select(c => c.Name)),
+                    ["onednn_isa"] = p.OneDnnIsa, ["implementations"] = Array(p.Implementations),
+                    ["check_seconds"] = Math.Round(p.CheckSeconds, 3), ["wall_seconds"] = Math.Round(p.WallSeconds, 3),
+                })]),
+            },
+            ["onednn"] = new JsonObject
+            {
+                ["version"] = LibTorch.OneDnnVersion,
+                ["enabled"] = LibTorch.OneDnnEnabled,
+                ["max_cpu_isa"] = NativeEnvironment.Get(KernelGuard.OneDnnIsaVariable),
+                ["isa_in_use"] = chosen?.OneDnnIsa,
+                ["implementations"] = Array(chosen?.Implementations ?? []),
+            },
+            ["libtorch"] = new JsonObject
+            {
+                ["version"] = LibTorch.Version, ["path"] = loaded, ["build_id"] = LibTorch.BuildId, ["mkl"] = LibTorch.MklVersion,
+                ["aten_cpu_capability"] = LibTorch.CpuCapability, ["aten_cpu_capability_cap"] = NativeEnvironment.Get(KernelGuard.AtenCapabilityVariable),
+            },
+            ["threads"] = new JsonObject { ["intra_op"] = torch.get_num_threads(), ["inter_op"] = torch.get_num_interop_threads(), ["backend"] = ParallelBackend() },
+            ["cuda"] = new JsonObject
+            {
+                ["available"] = cuda,
+                ["libtorch_devices"] = cuda ? torch.cuda.device_count() : 0,
+                ["driver"] = gpus.Driver,
+                ["devices"] = new JsonArray([.. gpus.Devices.Select(d => (JsonNode)new JsonObject
+                {
+                    ["index"] = d.Index, ["name"] = d.Name, ["total_bytes"] = d.TotalBytes, ["free_bytes"] = d.FreeBytes,
+                })]),
+                ["note"] = gpus.Problem,
+            },
+            ["glibcxx_fix"] = new JsonObject
+            {
+                ["summary"] = glibcxx.Summary, ["system_libstdcxx"] = glibcxx.SystemLibrary, ["system_provides"] = glibcxx.SystemProvides,
+                ["libtorchsharp"] = glibcxx.TorchSharpLibrary, ["need_present"] = glibcxx.NeedPresent, ["need_weak"] = glibcxx.NeedWeak,
+            },
+            ["python_oracle"] = PythonOracle(python),
+        };
+    }
+
+    private static JsonArray Array(IEnumerable<string> items) => new([.. items.Select(s => (JsonNode)JsonValue.Create(s)!)]);
+
+    private static string OsName()
+    {
+        const string path = "/etc/os-release";
+        if (File.Exists(path))
+            foreach (var line in File.ReadLines(path))
+                if (line.StartsWith("PRETTY_NAME=", StringComparison.Ordinal)) return line["PRETTY_NAME=".Length..].Trim('"');
+        return RuntimeInformation.OSDescription;
+    }
+
+    private static string ParallelBackend()
+    {
+        foreach (var line in LibTorch.ParallelSummary.Split('\n'))
+            if (line.StartsWith("ATen parallel backend:", StringComparison.Ordinal)) return line["ATen parallel backend:".Length..].Trim();
+        return "unknown";
+    }
+
+    private static JsonObject PythonOracle(string python)
+    {
+        if (string.IsNullOrEmpty(python)) return new JsonObject { ["python"] = null, ["importable"] = null, ["detail"] = "not checked" };
+        var psi = new System.Diagnostics.ProcessStartInfo(python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"import {OracleModules}; print(' '.join(f'{{m.__name__}} {{m.__version__}}' for m in ({OracleModules})))");
+        try
+        {
+            var (code, stdout, stderr) = FfnChildProcess.Run(psi, TimeSpan.FromSeconds(120));
+            var detail = code == 0 ? stdout.Trim() : stderr.Trim().Split('\n').LastOrDefault() ?? $"exit code {code}";
+            return new JsonObject { ["python"] = python, ["importable"] = code == 0, ["detail"] = detail };
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new JsonObject { ["python"] = python, ["importable"] = false, ["detail"] = e.Message };
+        }
+    }
+
+    private static string Text(JsonObject j)
+    {
+        string S(JsonNode? n) => n?.ToString() ?? "-";
+        var c = j["cpu"]!;
+        var sc = j["self_check"]!;
+        var dn = j["onednn"]!;
+        var lt = j["libtorch"]!;
+        var th = j["threads"]!;
+        var cu = j["cuda"]!;
+        var py = j["python_oracle"]!;
+        var probes = sc["probes"]!.AsArray().Select(p => p!["passed"]!.GetValue<bool>()
+            ? string.Create(Ci, $"{S(p["config"])} pass (worst error {p["worst_error"]?.GetValue<double>():G2}, {KernelSelfCheck.Tolerance:G2} allowed; {S(p["wall_seconds"])} s)")
+            : $"{S(p["config"])} FAIL ({S(p["error"]) switch { "-" => string.Join("; ", p["failed_cases"]!.AsArray().Take(3).Select(S)), var e => e }})");
+        var devices = cu["devices"]!.AsArray().Select(d => string.Create(Ci, $"{S(d!["index"])}: {S(d["name"])}, {d["total_bytes"]!.GetValue<long>() / 1073741824.0:F1} GiB ({d["free_bytes"]!.GetValue<long>() / 1073741824.0:F1} free)")).ToList();
+        var lines = new (string Key, string Value)[]
+        {
+            ("ffn", $"{S(j["ffn"]!["version"])} (commit {S(j["ffn"]!["commit"])})"),
+            ("os", $"{S(j["os"])}; {S(j["kernel"])}"),
+            (".net", S(j["dotnet"])),
+            ("cpu", $"{S(c["model"])} ({S(c["vendor"])} family {S(c["family"])} model {S(c["model_number"])} stepping {S(c["stepping"])}, microcode {S(c["microcode"])}), {S(c["logical_cores"])} logical cores"),
+            ("cpu isa", string.Join(' ', c["isa_flags"]!.AsArray().Select(S))),
+            ("onednn levels", string.Join(' ', c["onednn_isa_levels"]!.AsArray().Select(S))),
+            ("self-check", $"{S(sc["mode"])}: {S(sc["reason"])} [{S(sc["source"])}{(sc["checked_at"] is null ? "" : ", checked " + S(sc["checked_at"]))}]"),
+            ("probes", probes.Any() ? string.Join("; ", probes) : "none"),
+            ("verdict file", S(sc["cache_file"])),
+            ("cpu kernels", $"{S(sc["chosen"])}: oneDNN {S(dn["version"])} {(dn["enabled"]!.GetValue<bool>() ? $"runs \"{S(dn["isa_in_use"])}\" ({string.Join(", ", dn["implementations"]!.AsArray().Select(S))})" : "off")}"),
+            ("libtorch", $"{S(lt["version"])} from {S(lt["path"])} (build id {S(lt["build_id"])}), MKL {S(lt["mkl"])}, ATen CPU capability {S(lt["aten_cpu_capability"])}"),
+            ("threads", $"{S(th["intra_op"])} intra-op, {S(th["inter_op"])} inter-op ({S(th["backend"])})"),
+            ("cuda", (cu["available"]!.GetValue<bool>() ? $"available, {S(cu["libtorch_devices"])} device(s)" : "not available in this libtorch")
+                     + (cu["driver"] is null ? $"; {S(cu["note"])}" : $"; NVIDIA driver {S(cu["driver"])}: " + (devices.Count > 0 ? string.Join("; ", devices) : "no devices"))),
+            ("glibcxx fix", S(j["glibcxx_fix"]!["summary"])),
+            ("python oracle", py["importable"] is null ? "not checked" : $"{S(py["python"])}: {(py["importable"]!.GetValue<bool>() ? "" : "NOT importable: ")}{S(py["detail"])}"),
+        };
+        int w = lines.Max(l => l.Key.Length) + 2;
+        return string.Join('\n', lines.Select(l => l.Key.PadRight(w) + l.Value));
+    }
+}
