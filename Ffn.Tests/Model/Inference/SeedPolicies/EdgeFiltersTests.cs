@@ -3,11 +3,16 @@ using Ffn.Model.Geometry;
 using Ffn.Model.Inference.SeedPolicies;
 using Ffn.Model.Volumes;
 using Ffn.Model.Volumes.Npy;
+using Ffn.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Ffn.Tests.Model.Inference.SeedPolicies;
 
-/// <summary>Our SciPy-style filters against scipy.ndimage 1.10.1: the float32 outputs must be identical.</summary>
+/// <summary>
+/// Our SciPy-style filters against scipy.ndimage. Correlations, Sobel and the gradient magnitude use only
+/// +, −, ×, √ (SciPy's C loops, NumPy's element-wise ufuncs), the same on every CPU: identical. A Gaussian's kernel
+/// comes from NumPy's exp, whose last bit depends on the CPU (AVX-512 or not): within a few ulps.
+/// </summary>
 public class EdgeFiltersTests(ITestOutputHelper log)
 {
     [Theory]
@@ -26,7 +31,10 @@ public class EdgeFiltersTests(ITestOutputHelper log)
             """, new Dictionary<string, NdArray>(), sigma.ToString("R", CultureInfo.InvariantCulture));
         var expected = py["k"].Get<double>();
         Assert.Equal(expected.Length, 2 * radius + 1);
-        Assert.Equal(expected, EdgeFilters.GaussianKernel1D(sigma, radius));
+        // NumPy's AVX-512 exp is up to 2 ulps from glibc's (Math.Exp): 1e-12 passes that, not a wrong kernel.
+        var summary = FloatAssert.Close(expected, EdgeFilters.GaussianKernel1D(sigma, radius), rel: 1e-12,
+            what: $"Gaussian kernel, sigma {sigma}");
+        log.WriteLine($"sigma {sigma}: {summary}");
     }
 
     [Fact]
@@ -55,8 +63,8 @@ public class EdgeFiltersTests(ITestOutputHelper log)
             Check($"sobel axis {axis}", py[$"sobel{axis}"], EdgeFilters.Sobel(image, axis));
         }
         Check("gradient magnitude", py["mag"], EdgeFilters.SobelGradientMagnitude(image));
-        Check("gaussian 49/6", py["g49"], EdgeFilters.GaussianFilter(image, 49.0 / 6.0));
-        Check("gaussian 1.7", py["g17"], EdgeFilters.GaussianFilter(image, 1.7));
+        CheckGaussian("gaussian 49/6", py["g49"], EdgeFilters.GaussianFilter(image, 49.0 / 6.0));
+        CheckGaussian("gaussian 1.7", py["g17"], EdgeFilters.GaussianFilter(image, 1.7));
     }
 
     [Fact]
@@ -86,7 +94,12 @@ public class EdgeFiltersTests(ITestOutputHelper log)
 
         var magnitude = EdgeFilters.SobelGradientMagnitude(image);
         Check("test-vector gradient magnitude", py["edges"], magnitude);
-        Check("test-vector threshold", py["thresh"], EdgeFilters.GaussianFilter(magnitude, PeaksSeedPolicy.ThresholdSigma));
+        CheckGaussian("test-vector threshold", py["thresh"], EdgeFilters.GaussianFilter(magnitude, PeaksSeedPolicy.ThresholdSigma));
+        // The mask (and the seeds after it) stays exact: no voxel is within a few ulps of its threshold, so a
+        // CPU-dependent last bit of the threshold cannot flip it.
+        var margin = MinMarginUlps(py["edges"].Get<float>(), py["thresh"].Get<float>());
+        log.WriteLine($"smallest |edges - threshold|: {margin.Ulps} ulps, at index {margin.Index}");
+        Assert.True(margin.Ulps > 4, $"edges and threshold are {margin.Ulps} ulps apart at index {margin.Index}");
         var expected = py["filt"].Get<bool>();
         var mask = PeaksSeedPolicy.EdgeMask(image).Data;
         log.WriteLine($"edge voxels: ours {mask.Count(e => e)}, SciPy {expected.Count(e => e)}");
@@ -94,11 +107,24 @@ public class EdgeFiltersTests(ITestOutputHelper log)
         Assert.Equal(expected, mask);
     }
 
-    private void Check(string what, NdArray expected, Volume<float> actual)
+    private void Check(string what, NdArray expected, Volume<float> actual) =>
+        log.WriteLine($"{what}: {FloatAssert.Identical(expected.Get<float>(), actual.Data, what)}");
+
+    /// <summary>Within 1e-6 relative, or 1e-6 of the largest value where the sum cancels to near 0.</summary>
+    private void CheckGaussian(string what, NdArray expected, Volume<float> actual)
     {
         var e = expected.Get<float>();
-        var (count, maxAbs) = SeedOracle.Differences(e, actual.Data);
-        log.WriteLine($"{what}: {count} of {e.Length} values differ from SciPy, max abs diff {maxAbs:G3}");
-        Assert.Equal(0, count);
+        log.WriteLine($"{what}: {FloatAssert.Close(e, actual.Data, rel: 1e-6, abs: 1e-6 * FloatAssert.MaxAbs(e), what)}");
+    }
+
+    private static (long Ulps, int Index) MinMarginUlps(float[] edges, float[] threshold)
+    {
+        (long Ulps, int Index) min = (long.MaxValue, -1);
+        for (int i = 0; i < edges.Length; i++)
+        {
+            long u = FloatAssert.Ulps(edges[i], threshold[i]);
+            if (u < min.Ulps) min = (u, i);
+        }
+        return min;
     }
 }

@@ -6,7 +6,7 @@ using Ffn.Tests.Support;
 namespace Ffn.Tests.Model.Inference.SeedPolicies;
 
 /// <summary>
-/// Exchanges arrays with the Python oracle (SciPy 1.10.1, scikit-image 0.19.3, NumPy 1.24) through .npz files:
+/// Exchanges arrays with the Python oracle (written against SciPy 1.10.1, scikit-image 0.19.3, NumPy 1.24) through .npz files:
 /// the script finds the inputs in the dict <c>inp</c> and fills the dict <c>out</c>.
 /// </summary>
 internal static class SeedOracle
@@ -78,17 +78,45 @@ internal static class SeedOracle
 
     public static string Quote(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 
-    public static (int Count, double MaxAbs) Differences(float[] a, float[] b)
-    {
-        if (a.Length != b.Length) throw new ArgumentException("length mismatch");
-        int n = 0;
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            if (BitConverter.SingleToInt32Bits(a[i]) == BitConverter.SingleToInt32Bits(b[i])) continue;
-            n++;
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        }
-        return (n, max);
-    }
+    /// <summary>
+    /// Python lines defining <c>check_peak_local_max()</c>: asserts on tiny inputs the behaviour of
+    /// skimage.feature.peak_local_max that PeakFinder reproduces (scikit-image 0.19.3's, what google/ffn ran), so
+    /// that a scikit-image which changed it fails saying what changed, whatever its version number.
+    /// </summary>
+    public const string CheckPeakLocalMaxPython = """
+        import skimage, skimage.feature
+
+        def check_peak_local_max():
+            def need(kw, img, want, what):
+                got = [tuple(int(v) for v in p) for p in skimage.feature.peak_local_max(img, **kw)]
+                assert got == want, (f'scikit-image {skimage.__version__}: peak_local_max{kw} {what}: got {got}, '
+                                     f'PeakFinder (scikit-image 0.19.3) gives {want}')
+            a = np.zeros((9, 9, 20))
+            a[4, 4, 4], a[1, 4, 10], a[4, 4, 15] = 0.5, 0.7, 0.9
+            need(dict(min_distance=2, threshold_abs=0, exclude_border=False), a, [(4, 4, 15), (1, 4, 10), (4, 4, 4)],
+                 'does not list peaks highest first')
+            need(dict(min_distance=2, threshold_abs=0), a, [(4, 4, 15), (4, 4, 4)],
+                 'does not exclude min_distance voxels at each face by default')
+            need(dict(min_distance=2, threshold_abs=0, exclude_border=1), a, [(4, 4, 15), (1, 4, 10), (4, 4, 4)],
+                 'does not take an int exclude_border as the border width')
+            need(dict(min_distance=2, threshold_abs=0, exclude_border=False, num_peaks=2), a, [(4, 4, 15), (1, 4, 10)],
+                 'does not keep the highest num_peaks')
+            need(dict(min_distance=2, threshold_abs=0.5, exclude_border=False), a, [(4, 4, 15), (1, 4, 10)],
+                 'does not need peaks strictly above threshold_abs')
+            need(dict(min_distance=2, threshold_rel=0.6, exclude_border=False), a, [(4, 4, 15), (1, 4, 10)],
+                 'does not take max(threshold_abs or image.min(), threshold_rel * image.max())')
+            need(dict(min_distance=0, threshold_abs=0.6, exclude_border=False), a, [(4, 4, 15), (1, 4, 10)],
+                 'with min_distance=0 does not return every voxel above the threshold')
+            need(dict(min_distance=1, threshold_abs=0, exclude_border=False), np.ones((5, 5, 5)), [],
+                 'finds peaks on a plateau')
+            # Windows that reach outside the image see 0 (maximum_filter mode='constant'): at the x faces of this
+            # negative image nothing is a maximum; with 'nearest' or 'reflect' they would be.
+            b = np.full((5, 5, 9), -1.0)
+            b[2, 2, 4] = -0.5
+            need(dict(min_distance=2, threshold_abs=-2, exclude_border=False), b, [(2, 2, 4)],
+                 'does not see 0 outside the image')
+
+        check_peak_local_max()
+
+        """;
 }
