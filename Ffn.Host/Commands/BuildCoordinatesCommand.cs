@@ -50,6 +50,7 @@ public static class BuildCoordinatesCommand
             if (marginZyx.Z < 0 || marginZyx.Y < 0 || marginZyx.X < 0)
                 throw new UsageException($"--margin: every component must be non-negative, got {marginZyx}");
 
+            OutputDirectory.EnsureParent("--coordinate-output", path);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var summary = CoordinateBuilder.Build(sources, marginZyx, unchecked((ulong)r.GetValue(seed)), path, ctx.Progress, ct);
             var ci = CultureInfo.InvariantCulture;

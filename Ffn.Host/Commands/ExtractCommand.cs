@@ -16,6 +16,7 @@ public static class ExtractCommand
         cmd.SetAction(r =>
         {
             var arr = NpzFile.Read(r.GetValue(input)!, r.GetValue(key)!);
+            OutputDirectory.EnsureParent("output", r.GetValue(output)!);
             NpyFile.Write(r.GetValue(output)!, arr);
             ctx.Out.WriteLine($"wrote {r.GetValue(output)} {arr.DType.ToString().ToLowerInvariant()} {arr.ShapeText}");
             return FfnCli.Ok;

@@ -48,17 +48,7 @@ public static class InferCommand
             if (string.IsNullOrEmpty(imagePath)) throw new UsageException("--image-path: an image volume PATH.h5:dataset is required");
             var outDir = r.GetValue(output);
             if (string.IsNullOrEmpty(outDir)) throw new UsageException("--seg-result-path: an output directory is required");
-            try
-            {
-                Directory.CreateDirectory(outDir);
-                var probe = Path.Combine(outDir, $".ffn-write-test-{Environment.ProcessId}");
-                File.WriteAllText(probe, "");
-                File.Delete(probe);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"--seg-result-path {outDir}: not writable ({e.Message})");
-            }
+            OutputDirectory.Ensure("--seg-result-path", outDir);
             if (r.GetValue(ckptDir) is { } cd && Path.GetFullPath(cd) != Path.GetFullPath(outDir))
                 throw new UsageException("--checkpoints-path: inference checkpoints live beside the result; give the same directory as --seg-result-path");
             var spec = VolumeSpec.Parse(imagePath);

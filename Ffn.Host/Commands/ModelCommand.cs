@@ -40,7 +40,6 @@ public static class ModelCommand
         {
             var source = r.GetValue(src)!;
             var dir = r.GetValue(outDir)!;
-            if (!Directory.Exists(dir)) throw new UsageException($"--out {dir}: no such directory");
             using var model = ModelCheckpoint.Load(source);
             var config = model.Config with
             {
@@ -55,6 +54,7 @@ public static class ModelCommand
                 throw new UsageException($"--architecture {config.Architecture.Name()}: the weights in {source} are {model.Config.Architecture.Name()}");
             config.Validate();
             var stem = r.GetValue(name) ?? DefaultName(source);
+            OutputDirectory.Ensure("--out", dir);
             var path = Path.Combine(dir, stem + ".pkl");
             ModelCheckpoint.Save(model, path, config);
             ctx.Out.WriteLine($"wrote {path} and {ModelConfig.SidecarPath(path)} ({ModelCheckpoint.Detect(source)} {config.Architecture.Name()}, depth {config.Depth}, {config.Features} features, step {config.TrainingStep})");
@@ -137,6 +137,7 @@ public static class ModelCommand
             TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
             var x = NpyFile.Read(inPath);
+            OutputDirectory.EnsureParent("--output", outPath);
             if (x.DType != DType.Float32)
                 throw new InputException($"{inPath}: expected float32, found {x.DType.Name()}");
             long[] shape = x.Rank switch

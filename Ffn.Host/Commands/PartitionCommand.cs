@@ -38,8 +38,7 @@ public static class PartitionCommand
             if (outSpec.Format != VolumeFormat.Hdf5) throw new UsageException($"--output-volume {outSpec}: partitions are written to HDF5 (OUT.h5:dataset)");
             if (Path.GetFullPath(outSpec.Path) == Path.GetFullPath(inSpec.Path))
                 throw new UsageException($"--output-volume {outSpec}: writing would replace the input file {inSpec.Path}; choose another file");
-            var outDir = Path.GetDirectoryName(Path.GetFullPath(outSpec.Path))!;
-            if (!Directory.Exists(outDir)) throw new UsageException($"--output-volume {outSpec}: directory {outDir} does not exist");
+            OutputDirectory.EnsureParent("--output-volume", outSpec.Path);
             var maskText = r.GetValue(mask);
             var maskSpec = string.IsNullOrWhiteSpace(maskText) ? null : VolumeSpec.Parse(maskText);
             var options = new PartitionOptions

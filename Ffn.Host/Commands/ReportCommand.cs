@@ -25,7 +25,9 @@ public static class ReportCommand
         cmd.SetAction(r =>
         {
             var options = Options(r.GetValue(dir)!, r.GetValue(output), r.GetValue(gt), r.GetValue(image), r.GetValue(positions), r.GetValue(maxSide), r.GetValue(slab));
-            var result = ReportWriter.Write(RunRecord.Load(r.GetValue(dir)!), options, ctx.Progress);
+            var record = RunRecord.Load(r.GetValue(dir)!);
+            if (r.GetValue(output) is { Length: > 0 } outFile) OutputDirectory.EnsureParent("--out", outFile);
+            var result = ReportWriter.Write(record, options, ctx.Progress);
             if (result.Metrics is { } m)
                 ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"VI {m.VariationOfInformation:F4} (split {m.Split:F4}, merge {m.Merge:F4}), adapted Rand error {m.AdaptedRandError:F4}"));

@@ -216,14 +216,7 @@ public static class RunCommand
     /// <summary>Creates the run directory, or checks that the run in it is this one (same input, model, geometry).</summary>
     private static void PrepareRunDir(string outDir, RunManifest manifest, bool force)
     {
-        try
-        {
-            Directory.CreateDirectory(outDir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--output {outDir}: cannot create ({e.Message})");
-        }
+        OutputDirectory.Ensure("--output", outDir);
         var store = new BlockResultStore(outDir);
         var old = RunManifest.Load(outDir);
         bool hasResults = Directory.Exists(store.BlocksDir) && Directory.EnumerateFileSystemEntries(store.BlocksDir).Any();

@@ -49,6 +49,8 @@ public static class StitchCommand
             if (run < 1) throw new UsageException($"--min-consecutive-pixels: expected at least 1, got {run}");
             var h5Path = r.GetValue(h5) is { Length: > 0 } p ? p : null;
             var outPath = r.GetValue(output)!;
+            OutputDirectory.EnsureParent("output", outPath);
+            if (h5Path is not null) OutputDirectory.EnsureParent("--h5", h5Path);
             var total = System.Diagnostics.Stopwatch.StartNew();
             var tiles = TileDirectory.Scan(r.GetValue(input)!, volume, tileShape);
 

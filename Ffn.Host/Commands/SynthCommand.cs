@@ -51,8 +51,7 @@ public static class SynthCommand
             int level = r.GetValue(gzip);
             if (level is < 0 or > 9) throw new UsageException($"--gzip: expected 0-9, got {level}");
             if (VolumeSpec.FormatOf(path) != VolumeFormat.Hdf5) throw new UsageException($"{path}: synth writes HDF5 (.h5)");
-            var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            if (!Directory.Exists(dir)) throw new UsageException($"{path}: directory {dir} does not exist");
+            OutputDirectory.EnsureParent("output", path);
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var synth = SynthGenerator.Generate(opts, ctx.Progress);

@@ -108,17 +108,7 @@ public static class TrainCommand
                 LogEvery = r.GetValue(logEvery), ImageSummaryEvery = r.GetValue(imgEvery), PrefetchBatches = r.GetValue(prefetch),
             };
             options.Validate();
-            try
-            {
-                Directory.CreateDirectory(dir);
-                var probe = Path.Combine(dir, $".ffn-write-test-{Environment.ProcessId}");
-                File.WriteAllText(probe, "");
-                File.Delete(probe);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"--checkpoints {dir}: not writable ({ex.Message})");
-            }
+            OutputDirectory.Ensure("--checkpoints", dir);
 
             // Everything about the data is checked before the network is built.
             var log = (string m) => ctx.Progress.Report(m);

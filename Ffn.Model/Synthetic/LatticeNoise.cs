@@ -13,7 +13,7 @@ internal sealed class LatticeNoise
     private readonly int[] _iz, _iy, _ix;
     private readonly float[] _wz, _wy, _wx;
 
-    public LatticeNoise(Vec3i shape, double spacing, Random rng)
+    public LatticeNoise(Vec3i shape, double spacing, SynthRandom rng)
     {
         int gz = (int)(shape.Z / spacing) + 2, gy = (int)(shape.Y / spacing) + 2, gx = (int)(shape.X / spacing) + 2;
         _gy = gy;

@@ -7,7 +7,8 @@ namespace Ffn.Model.Synthetic;
 /// Generates an EM-like volume with ground truth: densely packed neurites (random-walk tubes of varying radius that
 /// branch) and a few blob-shaped cell bodies, separated by dark membranes 1-3 voxels thick, with intracellular
 /// texture, blur and noise. Objects are made connected (6-connectivity) after the membranes are carved, so every
-/// label is one object as in real ground truth. Deterministic for a given seed, whatever the thread count.
+/// label is one object as in real ground truth. A seed gives the same bytes in every process, on every machine,
+/// whatever the thread count (<see cref="SynthRandom"/>, <see cref="StableMath"/>).
 /// </summary>
 public static class SynthGenerator
 {
@@ -24,7 +25,7 @@ public static class SynthGenerator
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Phase(string what) => progress?.Report($"{what} ({clock.Elapsed.TotalSeconds:F1} s)");
         var shape = o.Shape;
-        var rng = new Random(o.Seed);
+        var rng = new SynthRandom((ulong)(uint)o.Seed);
         var prims = new List<Primitive>();
         int nextLabel = 1;
 
@@ -76,7 +77,7 @@ public static class SynthGenerator
         return new SynthVolume(new Volume<byte>(raw, shape), new Volume<uint>(labels, shape), objects);
     }
 
-    private static double Grow(List<Primitive> prims, Random rng, SynthOptions o, Vec3i shape, int label,
+    private static double Grow(List<Primitive> prims, SynthRandom rng, SynthOptions o, Vec3i shape, int label,
         D3 pos, D3 dir, double r, int depth)
     {
         double added = 0;
@@ -86,7 +87,7 @@ public static class SynthGenerator
         {
             double len = Math.Max(2.0, 1.3 * r);
             dir = (dir + RandomUnit(rng) * 0.35).Normalized();
-            double rNext = Math.Clamp(r * Math.Exp(Gaussian(rng) * 0.1), o.MinTubeRadius * (depth > 0 ? 0.8 : 1), o.MaxTubeRadius);
+            double rNext = Math.Clamp(r * StableMath.Exp(rng.Gaussian() * 0.1), o.MinTubeRadius * (depth > 0 ? 0.8 : 1), o.MaxTubeRadius);
             var next = pos + dir * len;
             prims.Add(Primitive.Capsule(pos, next, r, rNext, label));
             added += Math.PI * r * r * len;
@@ -99,7 +100,7 @@ public static class SynthGenerator
                 var u = RandomUnit(rng);
                 var perp = (u - dir * Dot(u, dir)).Normalized();
                 double angle = Uniform(rng, 35, 75) * Math.PI / 180;
-                var bdir = (dir * Math.Cos(angle) + perp * Math.Sin(angle)).Normalized();
+                var bdir = (dir * StableMath.Cos(angle) + perp * StableMath.Sin(angle)).Normalized();
                 added += Grow(prims, rng, o, shape, label, next, bdir, Math.Max(o.MinTubeRadius * 0.8, rNext * Uniform(rng, 0.5, 0.8)), depth + 1);
             }
             pos = next;
@@ -250,12 +251,12 @@ public static class SynthGenerator
         return (int)next;
     }
 
-    private static byte[] Render(uint[] labels, Vec3i shape, SynthOptions o, Random rng)
+    private static byte[] Render(uint[] labels, Vec3i shape, SynthOptions o, SynthRandom rng)
     {
         var coarse = new LatticeNoise(shape, 7, rng);
         var fine = new LatticeNoise(shape, 2.5, rng);
         var dots = new LatticeNoise(shape, 1.5, rng);
-        int seed = rng.Next();
+        int seed = rng.NextInt();
         var img = new float[labels.Length];
         int sz = shape.Y * shape.X;
         Parallel.For(0, shape.Z, z =>
@@ -287,9 +288,9 @@ public static class SynthGenerator
         var raw = new byte[labels.Length];
         Parallel.For(0, shape.Z, z =>
         {
-            var r = new Random(HashCode.Combine(o.Seed, z, 0x5eed));
+            var r = SynthRandom.For(o.Seed, 0x5eed, z);
             for (long i = (long)z * sz; i < (long)(z + 1) * sz; i++)
-                raw[i] = (byte)Math.Clamp(Math.Round(img[i] + o.Noise * Gaussian(r)), 1, 255);
+                raw[i] = (byte)Math.Clamp(Math.Round(img[i] + o.Noise * r.Gaussian()), 1, 255);
         });
         return raw;
     }
@@ -307,7 +308,7 @@ public static class SynthGenerator
         int rad = (int)Math.Ceiling(3 * sigma);
         var k = new float[2 * rad + 1];
         double sum = 0;
-        for (int i = -rad; i <= rad; i++) sum += k[i + rad] = (float)Math.Exp(-i * i / (2 * sigma * sigma));
+        for (int i = -rad; i <= rad; i++) sum += k[i + rad] = (float)StableMath.Exp(-i * i / (2 * sigma * sigma));
         for (int i = 0; i < k.Length; i++) k[i] = (float)(k[i] / sum);
         int[] dims = [shape.Z, shape.Y, shape.X];
         long[] strides = [(long)shape.Y * shape.X, shape.X, 1];
@@ -342,14 +343,14 @@ public static class SynthGenerator
 
     private static float Hash01(uint v, int seed)
     {
-        uint h = (uint)HashCode.Combine(v, seed);
+        uint h = (uint)SynthRandom.Mix(((ulong)v << 32) | (uint)seed);
         return (h & 0xFFFFFF) / (float)0x1000000;
     }
 
-    private static D3 RandomPoint(Random rng, Vec3i s) =>
+    private static D3 RandomPoint(SynthRandom rng, Vec3i s) =>
         new(rng.NextDouble() * s.Z, rng.NextDouble() * s.Y, rng.NextDouble() * s.X);
 
-    private static D3 RandomUnit(Random rng)
+    private static D3 RandomUnit(SynthRandom rng)
     {
         while (true)
         {
@@ -359,13 +360,7 @@ public static class SynthGenerator
         }
     }
 
-    private static double Uniform(Random rng, double a, double b) => a + (b - a) * rng.NextDouble();
-
-    private static double Gaussian(Random rng)
-    {
-        double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
+    private static double Uniform(SynthRandom rng, double a, double b) => a + (b - a) * rng.NextDouble();
 
     private static double Dot(D3 a, D3 b) => a.Z * b.Z + a.Y * b.Y + a.X * b.X;
 

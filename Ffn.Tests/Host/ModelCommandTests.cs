@@ -61,6 +61,7 @@ public class ModelCommandTests
     public void BadModelInputsExitTwoWithOneLine()
     {
         using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("afile"), "");
         File.WriteAllText(tmp.File("junk.pkl"), "junk");
         NpyFile.Write(tmp.File("rank3.npy"), NdArray.Create(new float[8], 2, 2, 2));
         NpyFile.Write(tmp.File("ch3.npy"), NdArray.Create(new float[3 * 8], 1, 3, 2, 2, 2));
@@ -74,7 +75,7 @@ public class ModelCommandTests
             (["model", "forward", g, "--input", tmp.File("ch3.npy"), "--output", tmp.File("o.npy")], "2 channels"),
             (["model", "forward", g, "--input", tmp.File("f8.npy"), "--output", tmp.File("o.npy")], "float32"),
             (["model", "forward", g, "--input", tmp.File("ch3.npy"), "--output", tmp.File("o.npy"), "--device", "cuda:7"], "--device"),
-            (["model", "import", g, "--out", tmp.File("nodir")], "nodir"),
+            (["model", "import", g, "--out", tmp.File("afile")], "afile: is a file, not a directory"),
             (["model", "import", g, "--out", tmp.Path, "--fov-size", "32,33,33"], "odd"),
         };
         foreach (var (args, expect) in cases)

@@ -90,6 +90,8 @@ print(h5py.File(sys.argv[1], 'r')['p'].attrs['bounding_boxes'].tolist())
     public void BadPartitionInputsExitTwoWithOneLineAndNoOutput()
     {
         using var tmp = new TempDir();
+        using var other = new TempDir();
+        File.WriteAllText(other.File("afile"), "");
         var bad = tmp.File("bad.h5");
         PythonOracle.Run("""
 import sys, h5py, numpy as np
@@ -124,7 +126,7 @@ with h5py.File(sys.argv[1], 'w') as f:
             (["partition", "--input-volume", bad + ":ok"], "--output-volume"),
             (["partition", "--input-volume", bad + ":ok", "--output-volume", tmp.File("out.npy")], "--output-volume"),
             (["partition", "--input-volume", bad + ":ok", "--output-volume", bad + ":p"], "--output-volume"),
-            (["partition", "--input-volume", bad + ":ok", "--output-volume", tmp.File("no/dir.h5") + ":p"], "--output-volume"),
+            (["partition", "--input-volume", bad + ":ok", "--output-volume", other.File("afile/dir.h5") + ":p"], "afile is a file, not a directory"),
         };
         AssertUsageErrors(cases);
         Assert.Equal([bad], Directory.GetFiles(tmp.Path));
@@ -174,6 +176,8 @@ check(sys.argv[4], (2, 3, 4), ['left', 'right'])
     public void BadBuildCoordinatesInputsExitTwoWithOneLineAndNoOutput()
     {
         using var tmp = new TempDir();
+        using var other = new TempDir();
+        File.WriteAllText(other.File("afile"), "");
         var h5 = tmp.File("p.h5");
         PythonOracle.Run("""
 import sys, h5py, numpy as np
@@ -200,7 +204,7 @@ with h5py.File(sys.argv[1], 'w') as f:
             (["build-coordinates", "--coordinate-output", output], "--partition-volumes"),
             (["build-coordinates", "--partition-volumes", $"a:{h5}:ok"], "--coordinate-output"),
             (["build-coordinates", "--partition-volumes", $"a:{h5}:ok", "--coordinate-output", tmp.File("c.txt")], "--coordinate-output"),
-            (["build-coordinates", "--partition-volumes", $"a:{h5}:ok", "--coordinate-output", tmp.File("no/c.npy")], "no/c.npy"),
+            (["build-coordinates", "--partition-volumes", $"a:{h5}:ok", "--coordinate-output", other.File("afile/c.npy")], "afile is a file, not a directory"),
         };
         AssertUsageErrors(cases);
         Assert.Equal([h5], Directory.GetFiles(tmp.Path));

@@ -86,6 +86,7 @@ with h5py.File(sys.argv[1], 'w') as f:
     f['cplx'] = np.zeros((2, 3, 4), np.complex64)
     f['ok'] = np.zeros((2, 3, 4), np.uint8)
 """, h5);
+        File.WriteAllText(tmp.File("afile"), "");
         var cases = new (string[] Args, string Expect)[]
         {
             (["stats", tmp.File("missing.h5"), "raw"], "missing.h5"),
@@ -94,7 +95,7 @@ with h5py.File(sys.argv[1], 'w') as f:
             (["stats", h5, "cplx"], "cplx"),
             (["stats", h5 + ":ok", "--block-shape", "1,x,2"], "--block-shape"),
             (["synth", tmp.File("x.h5"), "--shape", "0,4,4"], "--shape"),
-            (["synth", tmp.File("nodir/x.h5")], "nodir"),
+            (["synth", tmp.File("afile/x.h5")], "afile is a file, not a directory"),
             (["synth", tmp.File("x.h5"), "--seed", "abc"], "abc"),
         };
         foreach (var (args, expect) in cases)
