@@ -177,12 +177,8 @@ public static class BenchStitchCommand
 
     private static OurRun RunOurs(string dir, string root, Vec3i shape, Vec3i tile, int m, IProgress<string> progress, CancellationToken ct)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "ffn.dll");
-        if (!File.Exists(dll)) throw new InputException($"{dll}: not found (run the bench from the built ffn)");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, "stitch", dir, Path.Combine(root, "final_result.tif"), "--original-shape", shape.ToString(),
-                     "--tile-shape", tile.ToString(), "--merge", "faces", "--min-consecutive-pixels", m.ToString(CultureInfo.InvariantCulture), "--json" })
-            psi.ArgumentList.Add(a);
+        var psi = FfnChildProcess.StartInfo(["stitch", dir, Path.Combine(root, "final_result.tif"), "--original-shape", shape.ToString(),
+            "--tile-shape", tile.ToString(), "--merge", "faces", "--min-consecutive-pixels", m.ToString(CultureInfo.InvariantCulture), "--json"]);
         var clock = Stopwatch.StartNew();
         var (code, stdout, stderr) = Execute(psi, ct);
         double wall = clock.Elapsed.TotalSeconds;
