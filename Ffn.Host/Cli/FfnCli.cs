@@ -16,6 +16,14 @@ public static class FfnCli
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         bool verbose = args.Contains("--verbose");
+        using var folders = OutputDirectory.Track();
+        int code = RunTracked(args, stdout, stderr, verbose);
+        if (code != Ok) folders.RemoveEmpty();
+        return code;
+    }
+
+    private static int RunTracked(string[] args, TextWriter stdout, TextWriter stderr, bool verbose)
+    {
         try
         {
             var ctx = new CommandContext(stdout, stderr, FfnConfig.Load(ConfigFileArg(args)));

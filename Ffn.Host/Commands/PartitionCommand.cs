@@ -39,6 +39,7 @@ public static class PartitionCommand
             if (Path.GetFullPath(outSpec.Path) == Path.GetFullPath(inSpec.Path))
                 throw new UsageException($"--output-volume {outSpec}: writing would replace the input file {inSpec.Path}; choose another file");
             OutputDirectory.EnsureParent("--output-volume", outSpec.Path);
+            Hdf5Output.CheckReplaceable("--output-volume", outSpec.Path, outSpec.Dataset!);
             var maskText = r.GetValue(mask);
             var maskSpec = string.IsNullOrWhiteSpace(maskText) ? null : VolumeSpec.Parse(maskText);
             var options = new PartitionOptions

@@ -50,7 +50,13 @@ public static class StitchCommand
             var h5Path = r.GetValue(h5) is { Length: > 0 } p ? p : null;
             var outPath = r.GetValue(output)!;
             OutputDirectory.EnsureParent("output", outPath);
-            if (h5Path is not null) OutputDirectory.EnsureParent("--h5", h5Path);
+            // The TIFF is uncompressed uint32; the HDF5 copy is compressed and not counted.
+            DiskSpace.Require($"--original-shape {volume}", outPath, volume.Product * sizeof(uint), "the stitched uint32 volume");
+            if (h5Path is not null)
+            {
+                OutputDirectory.EnsureParent("--h5", h5Path);
+                Hdf5Output.CheckReplaceable("--h5", h5Path, "segmentation");
+            }
             var total = System.Diagnostics.Stopwatch.StartNew();
             var tiles = TileDirectory.Scan(r.GetValue(input)!, volume, tileShape);
 

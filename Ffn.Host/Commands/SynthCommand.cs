@@ -52,6 +52,7 @@ public static class SynthCommand
             if (level is < 0 or > 9) throw new UsageException($"--gzip: expected 0-9, got {level}");
             if (VolumeSpec.FormatOf(path) != VolumeFormat.Hdf5) throw new UsageException($"{path}: synth writes HDF5 (.h5)");
             OutputDirectory.EnsureParent("output", path);
+            Hdf5Output.CheckReplaceable("output", path, "raw", "labels");
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var synth = SynthGenerator.Generate(opts, ctx.Progress);

@@ -11,6 +11,8 @@ public static class SegmentationEvaluator
     {
         if (segmentation.Info.Shape != groundTruth.Info.Shape)
             throw new InputException($"{segmentation.Source} has shape {segmentation.Info.Shape} but {groundTruth.Source} has {groundTruth.Info.Shape}");
+        foreach (var r in new[] { segmentation, groundTruth })
+            if (!r.Info.DType.IsInteger()) throw new InputException($"{r.Source}: labels must be integers, found {r.Info.DType.Name()}");
         var region = crop ?? segmentation.Info.Box;
         if (!segmentation.Info.Box.Contains(region) || region.IsEmpty)
             throw new InputException($"--crop {region} is empty or outside the volume {segmentation.Info.Shape}");
@@ -18,7 +20,7 @@ public static class SegmentationEvaluator
         var slabs = region.Tiles(new Vec3i(Math.Max(1, slabDepth), region.Size.Y, region.Size.X)).ToList();
         for (int i = 0; i < slabs.Count; i++)
         {
-            table.Add(segmentation.Read(slabs[i]), groundTruth.Read(slabs[i]));
+            table.Add(segmentation.Read(slabs[i]), groundTruth.Read(slabs[i]), segmentation.Source, groundTruth.Source);
             if (progress != null && (i % 8 == 7 || i == slabs.Count - 1)) progress.Report($"eval: slab {i + 1}/{slabs.Count}");
         }
         return SegmentationMetrics.From(table);

@@ -23,6 +23,9 @@ public sealed partial class TileDirectory
         _files = files;
     }
 
+    /// <summary>Grid cells (present or not) tracked at most: their bookkeeping is kept in memory.</summary>
+    public const int MaxGridCells = 4_000_000;
+
     public string Directory { get; }
     public IReadOnlyList<StitchBlock> Blocks { get; }
     public int Present => _files.Count(f => f is not null);
@@ -37,6 +40,9 @@ public sealed partial class TileDirectory
         if (!System.IO.Directory.Exists(directory)) throw new InputException($"{directory}: no such directory");
         if (!volumeShape.AllPositive) throw new InputException($"--original-shape {volumeShape}: every component must be positive");
         if (!tileShape.AllPositive) throw new InputException($"--tile-shape {tileShape}: every component must be positive");
+        long cells = (long)Ceil(volumeShape.Z, tileShape.Z) * Ceil(volumeShape.Y, tileShape.Y) * Ceil(volumeShape.X, tileShape.X);
+        if (cells > MaxGridCells)
+            throw new InputException($"--original-shape {volumeShape} with --tile-shape {tileShape}: {cells:N0} tile positions, more than the {MaxGridCells:N0} ffn stitch tracks (both are z,y,x voxels)");
         var blocks = StitchBlock.Grid(volumeShape, tileShape);
         var grid = new Vec3i(Ceil(volumeShape.Z, tileShape.Z), Ceil(volumeShape.Y, tileShape.Y), Ceil(volumeShape.X, tileShape.X));
         var files = new string?[blocks.Count];
@@ -155,5 +161,5 @@ public sealed partial class TileDirectory
                 + "(--tile-shape clipped to --original-shape)");
     }
 
-    private static int Ceil(int a, int b) => (a + b - 1) / b;
+    private static int Ceil(int a, int b) => (int)(((long)a + b - 1) / b);
 }

@@ -77,12 +77,13 @@ print(json.dumps([split, merge, are, prec, rec, unlabelled]))
     public void BadEvalInputsExitTwo()
     {
         using var tmp = new TempDir();
-        PythonOracle.Run("import sys, numpy as np; np.save(sys.argv[1] + '/a.npy', np.zeros((4,5,6), np.uint8)); np.save(sys.argv[1] + '/b.npy', np.zeros((4,5,7), np.uint8)); np.save(sys.argv[1] + '/f.npy', np.ones((4,5,6), np.float32))", tmp.Path);
+        PythonOracle.Run("import sys, numpy as np; np.save(sys.argv[1] + '/a.npy', np.zeros((4,5,6), np.uint8)); np.save(sys.argv[1] + '/b.npy', np.zeros((4,5,7), np.uint8)); np.save(sys.argv[1] + '/f.npy', np.ones((4,5,6), np.float32)); n = np.ones((4,5,6), np.int32); n[2,3,4] = -1; np.save(sys.argv[1] + '/n.npy', n)", tmp.Path);
         foreach (var (args, expect) in new (string[], string)[]
         {
             (["eval", tmp.File("a.npy"), tmp.File("b.npy")], "shape"),
             (["eval", tmp.File("a.npy"), tmp.File("a.npy")], "no labelled"),
-            (["eval", tmp.File("f.npy"), tmp.File("f.npy")], "integers"),
+            (["eval", tmp.File("a.npy"), tmp.File("f.npy")], "f.npy: labels must be integers, found float32"),
+            (["eval", tmp.File("n.npy"), tmp.File("a.npy")], "n.npy: negative label -1 at z,y,x 2,3,4"),
             (["eval", tmp.File("a.npy"), tmp.File("a.npy"), "--crop", "0:2,0:9,0:3"], "--crop"),
             (["eval", tmp.File("a.npy"), tmp.File("a.npy"), "--crop", "2:1,0:3,0:3"], "--crop"),
             (["eval", tmp.File("none.npy"), tmp.File("a.npy")], "none.npy"),

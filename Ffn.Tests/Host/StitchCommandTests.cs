@@ -172,4 +172,30 @@ print(got.shape == tuple(shape), got.dtype, int(expected.max()), bool((got == ex
         Assert.Contains(message, line);
         Assert.False(File.Exists(tmp.File("o.tif")));
     }
+
+    /// <summary>
+    /// A huge --original-shape with a few small tiles: one line at once, not a tile grid built in memory (it grew
+    /// to 16 GB before). Run as a real process that is killed after a minute, so a regression fails, not the machine.
+    /// </summary>
+    [Theory]
+    [InlineData("100000,100000,100000", "16,32,32", "the stitched uint32 volume would take 3.6 PiB")]
+    [InlineData("1000,1000,1000", "4,4,4", "15,625,000 tile positions, more than the 4,000,000")]
+    public void Huge_shapes_are_refused_before_anything_is_built(string shape, string tile, string message)
+    {
+        using var tmp = new TempDir();
+        var dir = tmp.File("tiles");
+        Directory.CreateDirectory(dir);
+        var t = Flags(tile);
+        var v = new Volume<uint>(new(t[0], t[1], t[2]));
+        v.Data.AsSpan().Fill(7);
+        NpyFile.Write(Path.Combine(dir, "seg_0_0_0.npy"), v);
+        NpyFile.Write(Path.Combine(dir, $"seg_0_{t[1]}_0.npy"), v);
+        using var p = new FfnProcess("stitch", "stitch", dir, tmp.File("o.tif"), "--original-shape", shape, "--tile-shape", tile);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "ffn stitch did not stop within a minute\n" + p.Log);
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains(message, p.Log);
+        Assert.False(File.Exists(tmp.File("o.tif")));
+    }
+
+    private static int[] Flags(string zyx) => [.. zyx.Split(',').Select(int.Parse)];
 }
