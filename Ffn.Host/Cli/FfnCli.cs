@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Ffn.Host.Commands;
 using Ffn.Host.Config;
 using Ffn.Model;
@@ -29,11 +30,13 @@ public static class FfnCli
             var ctx = new CommandContext(stdout, stderr, FfnConfig.Load(ConfigFileArg(args)));
             var root = Build(ctx);
             var parsed = root.Parse(args);
-            if (parsed.Errors.Count > 0)
+            // An unknown option comes first: whatever else is wrong follows from reading it as an argument.
+            var errors = UnknownOptions(parsed).Take(1).Select(o => $"unknown option {o}").ToList();
+            if (errors.Count == 0) errors.AddRange(parsed.Errors.Select(e => e.Message));
+            if (errors.Count > 0)
             {
-                var cmd = parsed.CommandResult.Command;
-                var name = cmd == root ? "ffn" : $"ffn {cmd.Name}";
-                foreach (var e in parsed.Errors) stderr.WriteLine($"{name}: {e.Message}");
+                var name = CommandPath(parsed.CommandResult);
+                foreach (var e in errors) stderr.WriteLine($"{name}: {e}");
                 stderr.WriteLine($"Run '{name} --help' for usage.");
                 return UsageError;
             }
@@ -82,6 +85,32 @@ public static class FfnCli
         if (verbose) stderr.WriteLine(e.ToString());
         else if (code == RuntimeError) stderr.WriteLine("(run with --verbose for details)");
         return code;
+    }
+
+    /// <summary>`ffn model forward`: the command as typed (the root command's own name is the executable's).</summary>
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (var c = command; c.Parent is CommandResult parent; c = parent) names.Insert(0, c.Command.Name);
+        return string.Join(' ', names.Prepend("ffn"));
+    }
+
+    /// <summary>
+    /// Tokens such as --frobnicate that no option matched. System.CommandLine reads them as arguments, so an optional
+    /// argument takes them (`ffn stats F.h5:u8 --frobnicate` read it as a dataset name). An option's own value may
+    /// start with "--", and after a "--" token everything is an argument.
+    /// </summary>
+    private static IEnumerable<string> UnknownOptions(ParseResult parsed)
+    {
+        var optionValues = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        for (SymbolResult? c = parsed.CommandResult; c is not null; c = c.Parent)
+            foreach (var o in ((CommandResult)c).Children.OfType<OptionResult>()) optionValues.UnionWith(o.Tokens);
+        foreach (var t in parsed.Tokens)
+        {
+            if (t.Type == TokenType.DoubleDash) yield break;
+            if (t.Type == TokenType.Argument && t.Value.Length > 2 && t.Value.StartsWith("--", StringComparison.Ordinal) && !optionValues.Contains(t))
+                yield return t.Value;
+        }
     }
 
     private static string? ConfigFileArg(string[] args)

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text;
 using Akka.Configuration;
 using Ffn.Host.Cli;
 
@@ -23,19 +24,38 @@ public sealed class FfnConfig
 
     public static FfnConfig Load(string? userFile)
     {
-        var defaults = Embedded("ffn.conf").WithFallback(Embedded("akka.conf"));
+        var ffn = Embedded("ffn.conf");
+        var defaults = ffn.WithFallback(Embedded("akka.conf"));
         if (userFile is null) return new FfnConfig(defaults, ConfigurationFactory.Empty);
         if (!File.Exists(userFile)) throw new UsageException($"--config {userFile}: no such file");
+        var text = ReadText(userFile);
+        // Akka's parser can loop forever on malformed input, so it only sees text whose structure has been checked.
+        if (HoconSyntax.FirstError(text) is var (line, column, problem))
+            throw new UsageException($"--config {userFile}:{line}:{column}: {problem}");
         Akka.Configuration.Config user;
         try
         {
-            user = ConfigurationFactory.ParseString(File.ReadAllText(userFile));
+            // Akka's tokenizer misses a '#', ':' or '=' that is the text's last character; a final new line avoids that.
+            user = ConfigurationFactory.ParseString(text + "\n");
         }
         catch (Exception e) when (e is not UsageException)
         {
             throw new UsageException($"--config {userFile}: not valid HOCON: {e.Message.Split('\n')[0]}");
         }
+        ConfigKeys.Check(user.Root, ffn.Root, userFile);
         return new FfnConfig(user.WithFallback(defaults), user);
+    }
+
+    private static string ReadText(string file)
+    {
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(File.ReadAllBytes(file)).TrimStart('\uFEFF');
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new UsageException($"--config {file}: not UTF-8 text (a HOCON file was expected)");
+        }
     }
 
     /// <summary>The whole merged configuration, `akka` section included, for the actor system.</summary>

@@ -22,7 +22,10 @@ public static class Cli
     public static CliResult RunProcess(params string[] args) => RunProcess(new Dictionary<string, string?>(), args);
 
     /// <summary>As a real process with environment changes (a null value removes the variable).</summary>
-    public static CliResult RunProcess(IReadOnlyDictionary<string, string?> env, params string[] args)
+    public static CliResult RunProcess(IReadOnlyDictionary<string, string?> env, params string[] args) => RunProcess(env, TimeSpan.FromMinutes(10), args);
+
+    /// <summary>As above, killed after <paramref name="timeout"/> (a TimeoutException) so that a hang fails the test.</summary>
+    public static CliResult RunProcess(IReadOnlyDictionary<string, string?> env, TimeSpan timeout, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "ffn.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -34,7 +37,7 @@ public static class Cli
         using var p = Process.Start(psi)!;
         var so = p.StandardOutput.ReadToEndAsync();
         var se = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException("ffn did not finish"); }
+        if (!p.WaitForExit(timeout)) { p.Kill(true); throw new TimeoutException("ffn did not finish"); }
         return new CliResult(p.ExitCode, so.Result, se.Result);
     }
 }
