@@ -147,6 +147,7 @@ public static class ModelCommand
                 _ => throw new InputException($"{inPath}: expected shape [n, 2, z, y, x] or [2, z, y, x], found {x.ShapeText}"),
             };
             if (shape[1] != 2) throw new InputException($"{inPath}: expected 2 channels (image, seed logits), found {shape[1]} in {x.ShapeText}");
+            if (x.Count == 0) throw new InputException($"{inPath}: empty input {x.ShapeText}: every dimension must be at least 1");
             using var p = new Predictor(ModelCheckpoint.Load(r.GetValue(ckpt)!), dev);
             var y = p.Forward(x.Get<float>(), shape);
             NpyFile.Write(outPath, NdArray.Create(y, shape[0], 1, shape[2], shape[3], shape[4]));
