@@ -70,12 +70,14 @@ public static partial class ModelCheckpoint
             if (kv.Value is Tensor t) tensors[(string)kv.Key] = t;
         try
         {
-            config ??= ModelConfig.TryLoadSidecar(path);
+            // A layout that the weights contradict is named with the sidecar it came from.
+            var fromSidecar = "";
+            if (config is null && (config = ModelConfig.TryLoadSidecar(path)) is not null) fromSidecar = $" (as {ModelConfig.SidecarPath(path)} says)";
             Dictionary<string, Tensor> ours;
             if (CheckpointNames.LooksLikeFfnPyTorch(tensors.Keys))
             {
                 int depth = config?.Depth ?? CheckpointNames.FfnPyTorchDepth(tensors.Keys);
-                ours = Rename(tensors, k => CheckpointNames.FromFfnPyTorch(k, depth), path);
+                ours = Rename(tensors, k => CheckpointNames.FromFfnPyTorch(k, depth), k => $"{path}: unexpected tensor '{k}' for depth {depth}{fromSidecar}");
                 // FFN-PyTorch names checkpoints <coordinate index>_<step>.pkl.
                 var m = Regex.Match(Path.GetFileNameWithoutExtension(path), @"^[0-9]+_([0-9]+)$");
                 config ??= Infer(NetworkVariant.FfnPyTorch, ours, path) with { TrainingStep = m.Success ? long.Parse(m.Groups[1].Value) : 0 };
@@ -89,7 +91,7 @@ public static partial class ModelCheckpoint
             {
                 throw new CheckpointException($"{path}: not an FFN state_dict (no conv0_a.weight or net.0.weight among {tensors.Count} tensors)");
             }
-            return Build(config, ours, path);
+            return Build(config, ours, path, fromSidecar);
         }
         finally
         {
@@ -159,25 +161,25 @@ public static partial class ModelCheckpoint
         };
     }
 
-    private static Dictionary<string, Tensor> Rename(Dictionary<string, Tensor> src, Func<string, string?> map, string path)
+    private static Dictionary<string, Tensor> Rename(Dictionary<string, Tensor> src, Func<string, string?> map, Func<string, string> unexpected)
     {
         var result = new Dictionary<string, Tensor>();
         foreach (var (k, t) in src)
         {
-            var n = map(k) ?? throw new CheckpointException($"{path}: unexpected tensor '{k}' for this architecture");
+            var n = map(k) ?? throw new CheckpointException(unexpected(k));
             result[n] = t;
         }
         return result;
     }
 
     /// <summary>Builds the network and copies the weights in, checking every name and shape first.</summary>
-    private static ConvStack3D Build(ModelConfig config, Dictionary<string, Tensor> weights, string path)
+    private static ConvStack3D Build(ModelConfig config, Dictionary<string, Tensor> weights, string path, string fromSidecar = "")
     {
         var model = new ConvStack3D(config);
         try
         {
             var expected = model.state_dict();
-            var arch = $"{config.Architecture.Name()} depth {config.Depth} features {config.Features}";
+            var arch = $"{config.Architecture.Name()} depth {config.Depth} features {config.Features}{fromSidecar}";
             var missing = expected.Keys.Where(k => !weights.ContainsKey(k)).ToList();
             if (missing.Count > 0)
                 throw new CheckpointException($"{path}: missing {missing.Count} tensors for {arch} (first: {missing[0]})");
@@ -209,22 +211,41 @@ public static partial class ModelCheckpoint
 
     /// <summary>
     /// Saves the weights as a PyTorch state_dict (keys as the Python module of the same layout names them) and the
-    /// config as the JSON sidecar; both written atomically, the sidecar last.
+    /// config as the JSON sidecar: both or neither. The config is checked first, so a sidecar is never written with a
+    /// value that loading it would refuse.
     /// </summary>
     public static void Save(ConvStack3D model, string path, ModelConfig? config = null)
     {
         config ??= model.Config;
+        config.Validate();
+        var json = config.ToJson();
+        var sidecar = ModelConfig.SidecarPath(path);
+        foreach (var p in new[] { path, sidecar })
+            if (Directory.Exists(p)) throw new CheckpointException($"{p}: is a directory, not a file");
         var dict = new Dictionary<string, Tensor>();
         foreach (var (k, p) in model.state_dict())
             dict[CheckpointNames.KeyFor(config.Architecture, k, config.Depth)] = p.detach().cpu();
+        bool sidecarWritten = false;
         try
         {
-            AtomicFile.Write(path, s => PyTorchPickler.PickleStateDict(s, dict, leaveOpen: true));
+            // The sidecar is renamed into place once the weights' temporary file is complete, just before the weights
+            // are: a failure before then leaves neither, and an orphan sidecar is never mistaken for a checkpoint.
+            AtomicFile.Write(path, s =>
+            {
+                PyTorchPickler.PickleStateDict(s, dict, leaveOpen: true);
+                s.Flush();
+                AtomicFile.WriteAllText(sidecar, json);
+                sidecarWritten = true;
+            });
+        }
+        catch when (sidecarWritten)
+        {
+            AtomicFile.TryDelete(sidecar);
+            throw;
         }
         finally
         {
             foreach (var t in dict.Values) t.Dispose();
         }
-        AtomicFile.WriteAllText(ModelConfig.SidecarPath(path), config.ToJson());
     }
 }
