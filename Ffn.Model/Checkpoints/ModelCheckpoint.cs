@@ -48,8 +48,8 @@ public static partial class ModelCheckpoint
     /// </summary>
     public static ConvStack3D Load(string path, ModelConfig? config = null)
     {
+        var format = Detect(path); // first: it explains a directory without exactly one .index
         if (Directory.Exists(path)) path = Directory.GetFiles(path, "*.index")[0];
-        var format = Detect(path);
         return format == CheckpointFormat.TensorFlow ? LoadTensorFlow(path, config) : LoadPyTorch(path, config);
     }
 

@@ -72,6 +72,7 @@ public class ModelCommandTests
         {
             (["model", "info", tmp.File("junk.pkl")], "junk.pkl"),
             (["model", "info", tmp.File("missing.pkl")], "missing.pkl"),
+            (["model", "info", tmp.Path], "a directory without a TensorFlow checkpoint"),
             (["model", "forward", g, "--input", tmp.File("rank3.npy"), "--output", tmp.File("o.npy")], "rank3.npy"),
             (["model", "forward", g, "--input", tmp.File("ch3.npy"), "--output", tmp.File("o.npy")], "2 channels"),
             (["model", "forward", g, "--input", tmp.File("f8.npy"), "--output", tmp.File("o.npy")], "float32"),
