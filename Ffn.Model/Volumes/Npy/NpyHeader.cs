@@ -83,6 +83,7 @@ public sealed partial record NpyHeader(DType DType, long[] Shape, long DataOffse
             prefix = 12;
             if (declared > length - prefix)
                 throw new VolumeException($"{source}: truncated npy header (it declares {declared} bytes, the file has {length - prefix} after the prefix)");
+            if (declared > Array.MaxLength) throw new VolumeException($"{source}: malformed npy header (it declares {declared} bytes)");
             headerLen = (int)declared;
         }
         else throw new VolumeException($"{source}: unsupported npy format version {major}.{pre[7]}");

@@ -166,7 +166,11 @@ raw = {
     'short-data': npy('(2, 3, 4)', bytes(4 * 24 - 1)),
     'not-a-number': npy('(2, x, 4)'),
 }
-if case == 'npz-member':
+if case == 'v2-header-huge':  # the stated length fits in this (sparse) 5 GiB file, but no header is that long
+    with open(path, 'wb') as f:
+        f.write(raw['v2-header-length'])
+        f.truncate(5 << 30)
+elif case == 'npz-member':
     with zipfile.ZipFile(path, 'w') as z:
         z.writestr('segmentation.npy', npy('(1000000, 2, 1000000000)', bytes(40)))
 else:
@@ -177,6 +181,7 @@ else:
     [InlineData("huge-product", "is too large")]
     [InlineData("negative", "has a negative dimension")]
     [InlineData("v2-header-length", "truncated npy header (it declares 4294967280 bytes")]
+    [InlineData("v2-header-huge", "malformed npy header (it declares 4294967280 bytes)")]
     [InlineData("larger-than-file", "needs 8000000000000000 bytes, the file has 0")]
     [InlineData("short-data", "needs 96 bytes, the file has 95")]
     [InlineData("not-a-number", "malformed npy shape (2, x, 4)")]
