@@ -15,8 +15,8 @@ public static class ExtractCommand
         var cmd = new Command("extract", "Write the segmentation array of an .npz result as .npy (the seed's extractor.py)") { input, output, key };
         cmd.SetAction(r =>
         {
-            var arr = NpzFile.Read(r.GetValue(input)!, r.GetValue(key)!);
             OutputDirectory.EnsureParent("output", r.GetValue(output)!);
+            var arr = NpzFile.Read(r.GetValue(input)!, r.GetValue(key)!);
             NpyFile.Write(r.GetValue(output)!, arr);
             ctx.Out.WriteLine($"wrote {r.GetValue(output)} {arr.DType.ToString().ToLowerInvariant()} {arr.ShapeText}");
             return FfnCli.Ok;

@@ -40,28 +40,44 @@ public static class ModelCommand
         {
             var source = r.GetValue(src)!;
             var dir = r.GetValue(outDir)!;
+            // Flags and the output folder are checked before the checkpoint is read.
+            var stem = r.GetValue(name) is { } n ? FileName("--name", n) : null;
+            var fovSize = Flags.ParseVec("--fov-size", r.GetValue(fov));
+            var deltasZyx = Flags.ParseVec("--deltas", r.GetValue(deltas), positive: false);
+            var imageMean = Finite("--image-mean", r.GetValue(mean));
+            var imageStddev = Finite("--image-stddev", r.GetValue(std));
+            var architecture = r.GetValue(arch) is { } a ? NetworkVariants.Parse(a) : (NetworkVariant?)null;
+            OutputDirectory.Ensure("--out", dir);
             using var model = ModelCheckpoint.Load(source);
             var config = model.Config with
             {
-                Architecture = r.GetValue(arch) is { } a ? NetworkVariants.Parse(a) : model.Config.Architecture,
-                FovSize = Flags.ParseVec("--fov-size", r.GetValue(fov)),
-                Deltas = Flags.ParseVec("--deltas", r.GetValue(deltas), positive: false),
-                ImageMean = r.GetValue(mean),
-                ImageStddev = r.GetValue(std),
+                Architecture = architecture ?? model.Config.Architecture,
+                FovSize = fovSize,
+                Deltas = deltasZyx,
+                ImageMean = imageMean,
+                ImageStddev = imageStddev,
                 Source = Path.GetFullPath(source),
             };
             if (config.Architecture != model.Config.Architecture)
                 throw new UsageException($"--architecture {config.Architecture.Name()}: the weights in {source} are {model.Config.Architecture.Name()}");
             config.Validate();
-            var stem = r.GetValue(name) ?? DefaultName(source);
-            OutputDirectory.Ensure("--out", dir);
-            var path = Path.Combine(dir, stem + ".pkl");
+            var path = Path.Combine(dir, (stem ?? DefaultName(source)) + ".pkl");
             ModelCheckpoint.Save(model, path, config);
             ctx.Out.WriteLine($"wrote {path} and {ModelConfig.SidecarPath(path)} ({ModelCheckpoint.Detect(source)} {config.Architecture.Name()}, depth {config.Depth}, {config.Features} features, step {config.TrainingStep})");
             return FfnCli.Ok;
         });
         return c;
     }
+
+    /// <summary>A name that becomes DIR/NAME.pkl and DIR/NAME.json must stay a file name inside DIR.</summary>
+    private static string FileName(string flag, string name) =>
+        string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '\0']) >= 0
+            ? throw new UsageException($"{flag} '{name}': not a file name (it must be non-empty, without '/' or '\\')")
+            : name;
+
+    private static double Finite(string flag, double value) => double.IsFinite(value)
+        ? value
+        : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{flag} {value}: not a finite number"));
 
     private static string DefaultName(string source)
     {
@@ -133,11 +149,11 @@ public static class ModelCommand
         {
             var inPath = r.GetValue(input)!;
             var outPath = r.GetValue(output)!;
+            OutputDirectory.EnsureParent("--output", outPath);
             kernels.Prepare(r);
             TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
             var x = NpyFile.Read(inPath);
-            OutputDirectory.EnsureParent("--output", outPath);
             if (x.DType != DType.Float32)
                 throw new InputException($"{inPath}: expected float32, found {x.DType.Name()}");
             long[] shape = x.Rank switch
@@ -147,6 +163,7 @@ public static class ModelCommand
                 _ => throw new InputException($"{inPath}: expected shape [n, 2, z, y, x] or [2, z, y, x], found {x.ShapeText}"),
             };
             if (shape[1] != 2) throw new InputException($"{inPath}: expected 2 channels (image, seed logits), found {shape[1]} in {x.ShapeText}");
+            if (x.Count == 0) throw new InputException($"{inPath}: empty input {x.ShapeText}: every dimension must be at least 1");
             using var p = new Predictor(ModelCheckpoint.Load(r.GetValue(ckpt)!), dev);
             var y = p.Forward(x.Get<float>(), shape);
             NpyFile.Write(outPath, NdArray.Create(y, shape[0], 1, shape[2], shape[3], shape[4]));

@@ -43,6 +43,9 @@ public sealed record ModelConfig
         if (!FovSize.AllPositive || FovSize.Z % 2 == 0 || FovSize.Y % 2 == 0 || FovSize.X % 2 == 0)
             throw new InputException($"fov size must be positive and odd on every axis, got {FovSize}");
         if (Deltas.Z < 0 || Deltas.Y < 0 || Deltas.X < 0) throw new InputException($"deltas must be >= 0, got {Deltas}");
+        foreach (var (name, v) in new[] { ("image mean", ImageMean), ("image stddev", ImageStddev), ("pad value", PadValue),
+                     ("init activation", InitActivation), ("move threshold", MoveThreshold), ("segment threshold", SegmentThreshold) })
+            if (!double.IsFinite(v)) throw new InputException($"{name} must be a finite number, got {v}");
         if (ImageStddev <= 0) throw new InputException($"image stddev must be > 0, got {ImageStddev}");
     }
 
@@ -61,6 +64,10 @@ public sealed record ModelConfig
         catch (JsonException e)
         {
             throw new InputException($"{source}: malformed model config ({e.Message.Split('\n')[0]})");
+        }
+        catch (InputException e)
+        {
+            throw new InputException($"{source}: {e.Message}", e);
         }
     }
 

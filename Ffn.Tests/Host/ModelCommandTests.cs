@@ -66,14 +66,17 @@ public class ModelCommandTests
         NpyFile.Write(tmp.File("rank3.npy"), NdArray.Create(new float[8], 2, 2, 2));
         NpyFile.Write(tmp.File("ch3.npy"), NdArray.Create(new float[3 * 8], 1, 3, 2, 2, 2));
         NpyFile.Write(tmp.File("f8.npy"), NdArray.Create(new double[2 * 8], 1, 2, 2, 2, 2));
+        NpyFile.Write(tmp.File("n0.npy"), NdArray.Create(new float[0], 0, 2, 3, 3, 3));
         var g = CheckpointImportTests.FfnPyCkpt;
         var cases = new (string[] Args, string Expect)[]
         {
             (["model", "info", tmp.File("junk.pkl")], "junk.pkl"),
             (["model", "info", tmp.File("missing.pkl")], "missing.pkl"),
+            (["model", "info", tmp.Path], "a directory without a TensorFlow checkpoint"),
             (["model", "forward", g, "--input", tmp.File("rank3.npy"), "--output", tmp.File("o.npy")], "rank3.npy"),
             (["model", "forward", g, "--input", tmp.File("ch3.npy"), "--output", tmp.File("o.npy")], "2 channels"),
             (["model", "forward", g, "--input", tmp.File("f8.npy"), "--output", tmp.File("o.npy")], "float32"),
+            (["model", "forward", g, "--input", tmp.File("n0.npy"), "--output", tmp.File("o.npy")], "n0.npy: empty input (0, 2, 3, 3, 3)"),
             (["model", "forward", g, "--input", tmp.File("ch3.npy"), "--output", tmp.File("o.npy"), "--device", "cuda:7"], "--device"),
             (["model", "import", g, "--out", tmp.File("afile")], "afile: is a file, not a directory"),
             (["model", "import", g, "--out", tmp.Path, "--fov-size", "32,33,33"], "odd"),

@@ -6,18 +6,22 @@ public static class NpyFile
     public static NdArray Read(string path)
     {
         using var fs = OpenRead(path);
-        return ReadFrom(fs, path);
+        return ReadFrom(fs, path, fs.Length);
     }
 
     public static NpyHeader ReadHeader(string path)
     {
         using var fs = OpenRead(path);
-        return NpyHeader.Read(fs, path);
+        return NpyHeader.Read(fs, path, fs.Length);
     }
 
-    public static NdArray ReadFrom(Stream s, string source)
+    /// <summary>Reads a whole .npy of <paramref name="length"/> bytes (a file or an .npz member) into memory.</summary>
+    public static NdArray ReadFrom(Stream s, string source, long length)
     {
-        var h = NpyHeader.Read(s, source);
+        var h = NpyHeader.Read(s, source, length);
+        // One .NET array (and the byte span it is read through) holds at most Array.MaxLength bytes.
+        if (h.DataBytes > Array.MaxLength)
+            throw new VolumeException($"{source}: shape ({string.Join(", ", h.Shape)}) {h.DType.Name()} is {h.DataBytes} bytes; arrays of at most {Array.MaxLength} bytes can be read whole");
         var arr = NdArray.Allocate(h.DType, h.Shape);
         if (NpyHeader.ReadFully(s, arr.Bytes) < arr.Bytes.Length)
             throw new VolumeException($"{source}: truncated npy data (expected {arr.Bytes.Length} bytes for shape {arr.ShapeText})");

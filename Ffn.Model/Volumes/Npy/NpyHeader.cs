@@ -17,6 +17,9 @@ public sealed partial record NpyHeader(DType DType, long[] Shape, long DataOffse
 
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 
+    /// <summary>Bytes of array data after the header (<see cref="Read"/> has checked that this does not overflow).</summary>
+    public long DataBytes => Count * DType.Size();
+
     public static string Descr(DType t) => t switch
     {
         DType.Bool => "|b1",
@@ -54,7 +57,11 @@ public sealed partial record NpyHeader(DType DType, long[] Shape, long DataOffse
         };
     }
 
-    public static NpyHeader Read(Stream s, string source)
+    /// <summary>
+    /// Reads and checks the header of a .npy of <paramref name="length"/> bytes (a file, or an .npz member): the header
+    /// and the data its shape declares must fit in it, so no caller allocates or seeks by an impossible size.
+    /// </summary>
+    public static NpyHeader Read(Stream s, string source, long length)
     {
         Span<byte> pre = stackalloc byte[10];
         if (ReadFully(s, pre[..8]) < 8 || !pre[..6].SequenceEqual(Magic))
@@ -72,8 +79,12 @@ public sealed partial record NpyHeader(DType DType, long[] Shape, long DataOffse
         {
             Span<byte> l = stackalloc byte[4];
             if (ReadFully(s, l) < 4) throw new VolumeException($"{source}: truncated npy header");
-            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(l));
+            uint declared = BinaryPrimitives.ReadUInt32LittleEndian(l);
             prefix = 12;
+            if (declared > length - prefix)
+                throw new VolumeException($"{source}: truncated npy header (it declares {declared} bytes, the file has {length - prefix} after the prefix)");
+            if (declared > Array.MaxLength) throw new VolumeException($"{source}: malformed npy header (it declares {declared} bytes)");
+            headerLen = (int)declared;
         }
         else throw new VolumeException($"{source}: unsupported npy format version {major}.{pre[7]}");
 
@@ -88,9 +99,25 @@ public sealed partial record NpyHeader(DType DType, long[] Shape, long DataOffse
             throw new VolumeException($"{source}: malformed npy header {header.Trim()}");
         if (fortran.Groups[1].Value == "True")
             throw new VolumeException($"{source}: Fortran-order npy arrays are not supported; save with C order");
+        var shapeText = $"({shape.Groups[1].Value.Trim()})";
         var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => long.Parse(d.TrimEnd('L'), CultureInfo.InvariantCulture)).ToArray();
-        return new NpyHeader(ParseDescr(descr.Groups[1].Value, source), dims, prefix + headerLen);
+            .Select(d => long.TryParse(d.TrimEnd('L'), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
+                : throw new VolumeException($"{source}: malformed npy shape {shapeText}"))
+            .ToArray();
+        if (dims.Any(d => d < 0)) throw new VolumeException($"{source}: npy shape {shapeText} has a negative dimension");
+        var h = new NpyHeader(ParseDescr(descr.Groups[1].Value, source), dims, prefix + headerLen);
+        long bytes;
+        try
+        {
+            bytes = dims.Aggregate((long)h.DType.Size(), (a, b) => checked(a * b));
+        }
+        catch (OverflowException)
+        {
+            throw new VolumeException($"{source}: npy shape {shapeText} is too large (over 2^63 bytes of {h.DType.Name()})");
+        }
+        if (bytes > length - h.DataOffset)
+            throw new VolumeException($"{source}: truncated npy data (shape {shapeText} {h.DType.Name()} needs {bytes} bytes, the file has {Math.Max(0, length - h.DataOffset)} after the header)");
+        return h;
     }
 
     /// <summary>The exact header bytes np.save (NumPy 1.24) writes for this dtype and shape.</summary>

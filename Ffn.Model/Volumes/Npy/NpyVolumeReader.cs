@@ -15,12 +15,12 @@ public sealed class NpyVolumeReader : IVolumeReader
         _fs = NpyFile.OpenRead(path);
         try
         {
-            var h = NpyHeader.Read(_fs, path);
+            var h = NpyHeader.Read(_fs, path, _fs.Length);
             if (h.Shape.Length != 3)
                 throw new VolumeException($"{path}: expected a 3D (z, y, x) array, found shape ({string.Join(", ", h.Shape)})");
-            var shape = new Vec3i(checked((int)h.Shape[0]), checked((int)h.Shape[1]), checked((int)h.Shape[2]));
-            if (_fs.Length < h.DataOffset + shape.Product * h.DType.Size())
-                throw new VolumeException($"{path}: truncated npy data for shape {shape}");
+            if (h.Shape.Any(d => d > int.MaxValue))
+                throw new VolumeException($"{path}: shape ({string.Join(", ", h.Shape)}) has an axis longer than {int.MaxValue} voxels");
+            var shape = new Vec3i((int)h.Shape[0], (int)h.Shape[1], (int)h.Shape[2]);
             Info = new VolumeInfo(shape, h.DType);
             _dataOffset = h.DataOffset;
         }

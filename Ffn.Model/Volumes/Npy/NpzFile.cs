@@ -18,7 +18,7 @@ public static class NpzFile
             ?? throw new VolumeException(
                 $"{path}: no array '{key}' (has: {string.Join(", ", zip.Entries.Select(e => KeyOf(e.FullName)))})");
         using var s = entry.Open();
-        return NpyFile.ReadFrom(s, $"{path}:{key}");
+        return NpyFile.ReadFrom(s, $"{path}:{key}", entry.Length);
     }
 
     public static Dictionary<string, NdArray> ReadAll(string path)
@@ -28,7 +28,7 @@ public static class NpzFile
         foreach (var e in zip.Entries)
         {
             using var s = e.Open();
-            result[KeyOf(e.FullName)] = NpyFile.ReadFrom(s, $"{path}:{KeyOf(e.FullName)}");
+            result[KeyOf(e.FullName)] = NpyFile.ReadFrom(s, $"{path}:{KeyOf(e.FullName)}", e.Length);
         }
         return result;
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Ffn.Model.Geometry;
 using Ffn.Model.Volumes;
 using Ffn.Model.Volumes.Npy;
+using Ffn.Tests.Model.Checkpoints;
 using Ffn.Tests.Support;
 
 namespace Ffn.Tests.Model.Volumes;
@@ -147,5 +148,92 @@ print('npy', p.dtype, p.shape, hashlib.sha256(p.tobytes()).hexdigest(), hashlib.
         File.WriteAllText(tmp.File("bad.npz"), "not a zip");
         Assert.Contains("bad.npz", Assert.Throws<VolumeException>(() => NpzFile.Read(tmp.File("bad.npz"), "x")).Message);
         Assert.Empty(Directory.GetFiles(tmp.Path, "*.tmp-*"));
+    }
+
+    // Writes a .npy whose header says `shape` (any text) with `data` bytes after it; version 2 with a stated length.
+    private const string WriteRawNpy = """
+import sys, struct, zipfile
+path, case = sys.argv[1], sys.argv[2]
+def npy(shape, data=b''):
+    h = ("{'descr': '<f4', 'fortran_order': False, 'shape': %s, }" % shape).encode('latin1')
+    h += b' ' * (64 - (10 + len(h) + 1) % 64) + b'\n'
+    return b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h + data
+raw = {
+    'huge-product': npy('(%d, 4, 4)' % 2**62),
+    'negative': npy('(-1, 64, 64)'),
+    'v2-header-length': b'\x93NUMPY\x02\x00' + struct.pack('<I', 0xFFFFFFF0) + b"{'descr': '<f4'",
+    'larger-than-file': npy('(1000000, 2, 1000000000)'),
+    'short-data': npy('(2, 3, 4)', bytes(4 * 24 - 1)),
+    'not-a-number': npy('(2, x, 4)'),
+}
+if case == 'v2-header-huge':  # the stated length fits in this (sparse) 5 GiB file, but no header is that long
+    with open(path, 'wb') as f:
+        f.write(raw['v2-header-length'])
+        f.truncate(5 << 30)
+elif case == 'npz-member':
+    with zipfile.ZipFile(path, 'w') as z:
+        z.writestr('segmentation.npy', npy('(1000000, 2, 1000000000)', bytes(40)))
+else:
+    open(path, 'wb').write(raw[case])
+""";
+
+    [Theory]
+    [InlineData("huge-product", "is too large")]
+    [InlineData("negative", "has a negative dimension")]
+    [InlineData("v2-header-length", "truncated npy header (it declares 4294967280 bytes")]
+    [InlineData("v2-header-huge", "malformed npy header (it declares 4294967280 bytes)")]
+    [InlineData("larger-than-file", "needs 8000000000000000 bytes, the file has 0")]
+    [InlineData("short-data", "needs 96 bytes, the file has 95")]
+    [InlineData("not-a-number", "malformed npy shape (2, x, 4)")]
+    public void MalformedHeadersAreOneLineErrorsNamingTheFile(string kind, string expect)
+    {
+        using var tmp = new TempDir();
+        var path = tmp.File(kind + ".npy");
+        PythonOracle.Run(WriteRawNpy, path, kind);
+        foreach (var read in new Action[] { () => NpyFile.Read(path), () => NpyFile.ReadHeader(path), () => NpyVolumeReader.Open(path).Dispose() })
+        {
+            var e = Assert.Throws<VolumeException>(read);
+            Assert.StartsWith(path + ": ", e.Message);
+            Assert.Contains(expect, e.Message);
+        }
+        var r = Cli.Run("model", "forward", CheckpointIntegrityTests.SamplePkl, "--input", path, "--output", tmp.File("y.npy"));
+        Assert.True(r.ExitCode == 2, $"{r.ExitCode}: {r.Err}");
+        Assert.Single(r.ErrLines);
+        Assert.Contains($"{path}: ", r.Err);
+        Assert.Contains(expect, r.Err);
+        Assert.False(File.Exists(tmp.File("y.npy")));
+    }
+
+    [Fact]
+    public void NpzMembersAreCheckedAgainstTheirLength()
+    {
+        using var tmp = new TempDir();
+        var path = tmp.File("seg.npz");
+        PythonOracle.Run(WriteRawNpy, path, "npz-member");
+        var e = Assert.Throws<VolumeException>(() => NpzFile.Read(path, "segmentation"));
+        Assert.StartsWith($"{path}:segmentation: truncated npy data (shape (1000000, 2, 1000000000) float32 needs 8000000000000000 bytes, the file has 40", e.Message);
+        var r = Cli.Run("extract", path, tmp.File("out.npy"));
+        Assert.True(r.ExitCode == 2, $"{r.ExitCode}: {r.Err}");
+        Assert.Single(r.ErrLines);
+        Assert.False(File.Exists(tmp.File("out.npy")));
+    }
+
+    [Fact]
+    public void ArraysTooLargeForMemoryAreRefusedButStreamed()
+    {
+        using var tmp = new TempDir();
+        var path = tmp.File("big.npy");
+        // A sparse 4 GB uint8 volume: more than one .NET array holds, though a volume reader reads boxes of it.
+        PythonOracle.Run("""
+import sys, numpy as np
+a = np.lib.format.open_memmap(sys.argv[1], mode='w+', dtype=np.uint8, shape=(4, 1024, 1024 ** 2))
+a[3, 1023, -1] = 7
+a.flush()
+""", path);
+        var e = Assert.Throws<VolumeException>(() => NpyFile.Read(path));
+        Assert.StartsWith(path + ": shape (4, 1024, 1048576) uint8 is 4294967296 bytes", e.Message);
+        using var r = NpyVolumeReader.Open(path);
+        var corner = new Vec3i(3, 1023, 1024 * 1024 - 1);
+        Assert.Equal((byte)7, ((Volume<byte>)r.Read(new Box3(corner, new Vec3i(1, 1, 1)))).Data[0]);
     }
 }
