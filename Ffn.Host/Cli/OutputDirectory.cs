@@ -71,7 +71,9 @@ public static class OutputDirectory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"{flag} {shown}: {full} is not writable ({e.Message})");
+            // The .NET message would name our hidden probe file; say what it means instead.
+            var why = e is UnauthorizedAccessException ? "permission denied" : "files cannot be created there";
+            throw new UsageException($"{flag} {shown}: {full} is not writable ({why})");
         }
         return full;
     }

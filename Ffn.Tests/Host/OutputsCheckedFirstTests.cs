@@ -30,5 +30,6 @@ public class OutputsCheckedFirstTests
         Assert.Single(r.ErrLines);
         Assert.StartsWith($"ffn: error: {flag} {shown}: ", r.Err);
         Assert.DoesNotContain("missing", r.Err);
+        Assert.DoesNotContain(".ffn-write-test", r.Err); // our probe file is not the user's business
     }
 }
