@@ -137,6 +137,26 @@ public class TrainCommandTests
         Assert.True(!Directory.Exists(ck) || Directory.GetFiles(ck).Length == 0, "nothing is written for bad input");
     }
 
+    /// <summary>`ffn train` read float32 labels as object ids; partition refuses them. Both now apply one check, one message.</summary>
+    [Fact]
+    public void Float_labels_are_refused_as_partition_refuses_them()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 4);
+        using var tmp = new TempDir();
+        var labels = tmp.File("labels_f4.npy");
+        PythonOracle.Run("""
+import sys, numpy as np
+np.save(sys.argv[2], np.load(sys.argv[1]).astype(np.float32))
+""", t.LabelPath, labels);
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Set(Tiny(t, ck, "--max_steps", "1"), (6, labels)));
+        AssertOneLine(r, $"{labels}: labels must have an integer dtype, found float32");
+        var part = Cli.Run("partition", "--input-volume", labels, "--output-volume", tmp.File("p.h5:p"), "--lom-radius", "1,1,1", "--min-size", "1");
+        Assert.Equal(2, part.ExitCode);
+        Assert.Equal(r.ErrLines.Single(l => l.StartsWith("ffn: error:", StringComparison.Ordinal)), part.ErrLines.Single());
+        Assert.False(Directory.Exists(ck) && Directory.GetFiles(ck).Length > 0, "nothing is written for bad input");
+    }
+
     /// <summary>The loss falls on a real (small) problem: synth → partition → build-coordinates → train.</summary>
     [Fact]
     public void Training_on_a_synthetic_volume_makes_the_loss_fall()
