@@ -38,8 +38,8 @@ public sealed class TrainingData
         }
     }
 
-    /// <exception cref="InputException">a coordinate naming no volume, image/label shapes that differ, float labels, or
-    /// an example box that leaves its volume.</exception>
+    /// <exception cref="InputException">a coordinate naming no volume, image/label shapes that differ, float labels, an
+    /// example box that leaves its volume, or a NaN or Inf image voxel.</exception>
     public static TrainingData Load(string coordsPath, IReadOnlyList<NamedVolume> images, IReadOnlyList<NamedVolume> labels,
         Vec3i exampleSize, Action<string>? log = null)
     {
@@ -90,7 +90,9 @@ public sealed class TrainingData
         for (int i = 0; i < wanted.Length; i++)
         {
             log?.Invoke($"train: reading {imageSpecs[i]} and {labelSpecs[i]} ({shapes[i]} z,y,x)");
-            img[i] = VolumeStore.ReadAll(imageSpecs[i].Spec).ConvertTo<float>();
+            var raw = VolumeStore.ReadAll(imageSpecs[i].Spec);
+            NonFiniteVoxels.Require(imageSpecs[i].Spec.ToString(), raw);
+            img[i] = raw.ConvertTo<float>();
             lab[i] = VolumeStore.ReadAll(labelSpecs[i].Spec).ConvertTo<long>();
         }
         return new TrainingData(coords, img, lab, [.. Enumerable.Range(0, wanted.Length)], wanted);

@@ -92,7 +92,7 @@ public sealed record TrainingOptions
         if (SeedPad is <= 0 or >= 1) throw new InputException($"--seed-pad must be in (0, 1), got {SeedPad}");
         if (SeedInit is <= 0 or >= 1) throw new InputException($"--seed-init must be in (0, 1), got {SeedInit}");
         if (LabelSoftness is < 0 or >= 0.5) throw new InputException($"--label-softness must be in [0, 0.5), got {LabelSoftness}");
-        if (ImageStddev <= 0) throw new InputException($"--image-stddev must be > 0, got {ImageStddev}");
+        DataPrep.ImageNormalization.Validate(ImageMean, ImageStddev);
         if (LearningRate <= 0) throw new InputException($"--learning-rate must be > 0, got {LearningRate}");
         if (Momentum is < 0 or >= 1) throw new InputException($"--momentum must be in [0, 1), got {Momentum}");
         if (AdamBeta1 is < 0 or >= 1 || AdamBeta2 is < 0 or >= 1) throw new InputException("--adam-beta1/--adam-beta2 must be in [0, 1)");

@@ -157,6 +157,26 @@ np.save(sys.argv[2], np.load(sys.argv[1]).astype(np.float32))
         Assert.False(Directory.Exists(ck) && Directory.GetFiles(ck).Length > 0, "nothing is written for bad input");
     }
 
+    /// <summary>A NaN or Inf image voxel is refused as `stats`, `infer` and `run` refuse it, naming the first one.</summary>
+    [Fact]
+    public void Non_finite_image_voxels_are_refused()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 4);
+        using var tmp = new TempDir();
+        var image = tmp.File("image_nan.npy");
+        PythonOracle.Run("""
+import sys, numpy as np
+a = np.load(sys.argv[1])
+a[7, 1, 1] = -np.inf
+a[2, 3, 4] = np.nan
+np.save(sys.argv[2], a)
+""", t.ImagePath, image);
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Set(Tiny(t, ck, "--max_steps", "1"), (4, image)));
+        AssertOneLine(r, $"{image}: voxel (z,y,x) 2,3,4 is NaN (2 non-finite voxels in all)");
+        Assert.False(Directory.Exists(ck) && Directory.GetFiles(ck).Length > 0, "nothing is written for bad input");
+    }
+
     /// <summary>The loss falls on a real (small) problem: synth → partition → build-coordinates → train.</summary>
     [Fact]
     public void Training_on_a_synthetic_volume_makes_the_loss_fall()
