@@ -137,6 +137,34 @@ public class TrainCommandTests
         Assert.True(!Directory.Exists(ck) || Directory.GetFiles(ck).Length == 0, "nothing is written for bad input");
     }
 
+    /// <summary>
+    /// NaN slipped through every range check (`--learning-rate NaN` trained and wrote NaN weights; 1e300 crashed in
+    /// libtorch): each float flag of `ffn train` must now be a finite float32 number, one line naming it, before any data
+    /// is read.
+    /// </summary>
+    [Fact]
+    public void Non_finite_float_flags_are_refused()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 4);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var inTiny = new Dictionary<string, int> { ["--image-mean"] = 16, ["--image-stddev"] = 18, ["--threshold"] = 22 };
+        string[] flags =
+        [
+            "--threshold", "--seed-pad", "--seed-init", "--label-softness", "--image-mean", "--image-stddev", "--learning-rate", "--momentum",
+            "--adam-beta1", "--adam-beta2", "--adam-epsilon", "--lr-decay-factor", "--grad-clip", "--jitter-scale", "--jitter-shift",
+            "--checkpoint-every-minutes",
+        ];
+        foreach (var flag in flags)
+            foreach (var value in new[] { "NaN", "Infinity", "-Infinity", "1E+300" }) // the last one is an infinity in float32
+            {
+                var args = Tiny(t, ck, "--depth", "1", "--features", "2", "--max_steps", "1");
+                var r = Cli.Run(inTiny.TryGetValue(flag, out int i) ? Set(args, (i, value)) : [.. args, flag, value]);
+                AssertOneLine(r, $"{flag} must be a finite float32 number, got {value}");
+            }
+        Assert.False(Directory.Exists(ck), "nothing is written for bad flags");
+    }
+
     /// <summary>`ffn train` read float32 labels as object ids; partition refuses them. Both now apply one check, one message.</summary>
     [Fact]
     public void Float_labels_are_refused_as_partition_refuses_them()
