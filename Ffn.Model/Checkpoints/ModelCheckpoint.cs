@@ -167,6 +167,8 @@ public static class ModelCheckpoint
                 if (t.dtype != ScalarType.Float32)
                     throw new CheckpointException($"{path}: tensor {k} is {t.dtype}, expected float32");
             }
+            if (FiniteTensors.FirstNonFinite(weights) is { } bad)
+                throw new CheckpointException($"{path}: tensor {bad} holds NaN or Inf (the weights of a diverged training run); use a checkpoint from before the divergence");
             using (no_grad())
                 foreach (var (k, p) in expected) p.copy_(weights[k]);
             return model;

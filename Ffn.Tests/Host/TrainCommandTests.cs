@@ -165,6 +165,84 @@ public class TrainCommandTests
         Assert.False(Directory.Exists(ck), "nothing is written for bad flags");
     }
 
+    /// <summary>
+    /// A diverged run saved its NaN weights as the newest checkpoint, and every resume loaded them. Now nothing
+    /// non-finite is written: the error names the last finite checkpoint, and a lower rate resumes from it.
+    /// </summary>
+    [Fact]
+    public void A_diverged_run_keeps_the_last_finite_checkpoint_and_a_lower_rate_resumes_from_it()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "2", "--optimizer", "sgd"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var good = TrainingCheckpoint.FindNewest(ck)!;
+        Assert.Equal(2, good.Step);
+
+        // The first update makes the weights so large that the next forward pass overflows: a NaN or Inf loss.
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "50", "--optimizer", "sgd", "--learning-rate", "1e30"));
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.ErrLines, l => l.StartsWith("ffn: error:", StringComparison.Ordinal));
+        Assert.Matches(@"^ffn: error: training diverged at step [0-9]+ \(", line);
+        Assert.EndsWith($"the newest checkpoint is still {good.ModelPath} (step 2): rerun with a lower --learning-rate to resume from it", line);
+        Assert.Equal(good, TrainingCheckpoint.FindNewest(ck));
+
+        // torch.load finds only finite tensors in every checkpoint file in the directory.
+        var nonFinite = PythonOracle.Run("""
+import sys, glob, torch
+bad = [f + ':' + k for f in sorted(glob.glob(sys.argv[1] + '/*.pkl')) for k, v in torch.load(f).items()
+       if v.is_floating_point() and not torch.isfinite(v).all()]
+print(len(glob.glob(sys.argv[1] + '/*.pkl')), bad)
+""", ck).Trim();
+        Assert.Equal("2 []", nonFinite);
+
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "sgd", "--learning-rate", "0.001"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains($"resuming from {good.ModelPath} (step 2)", r.Err);
+        Assert.Contains("trained steps 2..4", r.Out);
+    }
+
+    /// <summary>A checkpoint holding NaN weights or NaN optimizer state (written by an earlier ffn or by hand) is refused.</summary>
+    [Fact]
+    public void Resuming_or_fine_tuning_from_non_finite_weights_is_refused()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "2", "--optimizer", "adam"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var saved = TrainingCheckpoint.FindNewest(ck)!;
+        const string poison = """
+import sys, torch
+sd = torch.load(sys.argv[1])
+sd[sys.argv[2]].view(-1)[3] = float(sys.argv[3])
+torch.save(sd, sys.argv[1])
+""";
+        File.Copy(saved.ModelPath, tmp.File("good.pkl"));
+        PythonOracle.Run(poison, saved.ModelPath, "conv0_b.weight", "nan");
+        var files = Directory.GetFiles(ck).Order().ToArray();
+
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "adam"));
+        AssertOneLine(r, saved.ModelPath, "tensor conv0_b.weight holds NaN or Inf");
+        Assert.Equal(files, Directory.GetFiles(ck).Order().ToArray());
+
+        // The same weights as --starting-model of a new run.
+        r = Cli.Run(Tiny(t, tmp.File("ck2"), "--max_steps", "4", "--starting-model", saved.ModelPath));
+        AssertOneLine(r, saved.ModelPath, "tensor conv0_b.weight holds NaN or Inf");
+
+        // ...and as the network of `ffn infer`, which would segment nothing with it.
+        r = Cli.Run("infer", "--image-path", t.ImagePath, "--model", saved.ModelPath, "--corner", "0,0,0", "--seg-result-path", tmp.File("inf"));
+        AssertOneLine(r, saved.ModelPath, "tensor conv0_b.weight holds NaN or Inf");
+
+        // Finite weights, but Adam's state holds an infinity.
+        File.Copy(tmp.File("good.pkl"), saved.ModelPath, overwrite: true);
+        PythonOracle.Run(poison, saved.TensorsPath, "conv0_a.weight.exp_avg_sq", "inf");
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "adam"));
+        AssertOneLine(r, saved.TensorsPath, "optimizer state 'conv0_a.weight.exp_avg_sq' holds NaN or Inf");
+        Assert.Equal(files, Directory.GetFiles(ck).Order().ToArray());
+    }
+
     /// <summary>`ffn train` read float32 labels as object ids; partition refuses them. Both now apply one check, one message.</summary>
     [Fact]
     public void Float_labels_are_refused_as_partition_refuses_them()
