@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ffn.Model.Geometry;
 using Ffn.Model.Volumes.Npy;
 using Ffn.Tests.Model.Checkpoints;
 using Ffn.Tests.Model.Inference;
@@ -90,17 +91,8 @@ print(s.dtype, s.shape, len(ids), o.shape[0], int((ids == o[:, 0]).all()), int((
         Assert.Equal(0, Cli.Run("synth", synth, "--shape", "32,48,48", "--seed", "5").ExitCode);
         var model = TestModels.BrightObjects(tmp.File("bright.pkl"));
         string clean = tmp.File("clean.h5"), bad = tmp.File("bad.h5");
-        PythonOracle.Run("""
-import sys, h5py, numpy as np
-a = h5py.File(sys.argv[1], 'r')['raw'][...].astype(np.float32)
-a[0, 0, 0] = np.nan      # outside the subvolume below
-with h5py.File(sys.argv[2], 'w') as f:
-    f['raw'] = a
-a[20, 30, 12] = np.inf
-a[9, 40, 30] = np.nan
-with h5py.File(sys.argv[3], 'w') as f:
-    f['raw'] = a
-""", synth, clean, bad);
+        FloatImageCopy.Write(synth, clean, (Vec3i.Zero, "nan")); // outside the subvolume below
+        FloatImageCopy.Write(synth, bad, (Vec3i.Zero, "nan"), (new Vec3i(20, 30, 12), "inf"), (new Vec3i(9, 40, 30), "nan"));
         string[] Args(string vol, string dir) =>
             ["infer", "--image-path", vol + ":raw", "--model", model, "--corner", "4,8,8", "--subvol-size", "24,40,40", "--seg-result-path", dir,
              "--min-seg-size", "20", "--threads", "1"];

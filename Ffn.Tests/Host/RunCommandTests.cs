@@ -133,16 +133,8 @@ print(len(np.unique(a)))
         var input = Synth(tmp);
         var model = TestModels.BrightObjects(tmp.File("bright.pkl"));
         string clean = tmp.File("clean.h5"), bad = tmp.File("bad.h5");
-        PythonOracle.Run("""
-import sys, h5py, numpy as np
-a = h5py.File(sys.argv[1], 'r')['raw'][...].astype(np.float32)
-with h5py.File(sys.argv[2], 'w') as f:
-    f['raw'] = a
-a[20, 30, 5] = np.inf
-a[12, 3, 33] = np.nan
-with h5py.File(sys.argv[3], 'w') as f:
-    f['raw'] = a
-""", input, clean, bad);
+        FloatImageCopy.Write(input, clean);
+        FloatImageCopy.Write(input, bad, (new Vec3i(20, 30, 5), "inf"), (new Vec3i(12, 3, 33), "nan"));
         string[] Args(string vol, string dir) =>
             ["run", "--input", vol + ":raw", "--model", model, "--output", dir, "--block-shape", "16,40,40", "--min-seg-size", "20", "--threads", "1"];
 

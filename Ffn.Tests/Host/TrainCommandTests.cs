@@ -175,13 +175,10 @@ public class TrainCommandTests
         using var t = TrainingTestData.Create(seed: 4, count: 12);
         using var tmp = new TempDir();
         var ck = tmp.File("ck");
-        var r = Cli.Run(Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "2", "--optimizer", "sgd"));
-        Assert.True(r.ExitCode == 0, r.Err);
-        var good = TrainingCheckpoint.FindNewest(ck)!;
-        Assert.Equal(2, good.Step);
+        var good = TwoSteps(t, ck, "sgd");
 
         // The first update makes the weights so large that the next forward pass overflows: a NaN or Inf loss.
-        r = Cli.Run(Tiny(t, ck, "--max_steps", "50", "--optimizer", "sgd", "--learning-rate", "1e30"));
+        var r = Cli.Run(Tiny(t, ck, "--max_steps", "50", "--optimizer", "sgd", "--learning-rate", "1e30"));
         Assert.Equal(1, r.ExitCode);
         var line = Assert.Single(r.ErrLines, l => l.StartsWith("ffn: error:", StringComparison.Ordinal));
         Assert.Matches(@"^ffn: error: training diverged at step [0-9]+ \(", line);
@@ -210,9 +207,7 @@ print(len(glob.glob(sys.argv[1] + '/*.pkl')), bad)
         using var t = TrainingTestData.Create(seed: 4, count: 12);
         using var tmp = new TempDir();
         var ck = tmp.File("ck");
-        var r = Cli.Run(Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "2", "--optimizer", "adam"));
-        Assert.True(r.ExitCode == 0, r.Err);
-        var saved = TrainingCheckpoint.FindNewest(ck)!;
+        var saved = TwoSteps(t, ck, "adam");
         const string poison = """
 import sys, torch
 sd = torch.load(sys.argv[1])
@@ -223,7 +218,7 @@ torch.save(sd, sys.argv[1])
         PythonOracle.Run(poison, saved.ModelPath, "conv0_b.weight", "nan");
         var files = Directory.GetFiles(ck).Order().ToArray();
 
-        r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "adam"));
+        var r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "adam"));
         AssertOneLine(r, saved.ModelPath, "tensor conv0_b.weight holds NaN or Inf");
         Assert.Equal(files, Directory.GetFiles(ck).Order().ToArray());
 
@@ -356,6 +351,16 @@ np.save(sys.argv[2], a)
         Assert.Matches(@"ours: median [0-9.]+ s per step of \[[0-9.]+, [0-9.]+\]", r.Out);
         Assert.Matches(@"python torch [^:]+: median [0-9.]+ s per step", r.Out);
         Assert.Matches(@"ours/python: [0-9.]+x", r.Out);
+    }
+
+    /// <summary>Two steps of a new depth-2 network into <paramref name="ck"/>: its checkpoint.</summary>
+    private static TrainingCheckpoint TwoSteps(TrainingTestData t, string ck, string optimizer)
+    {
+        var r = Cli.Run(Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "2", "--optimizer", optimizer));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var saved = TrainingCheckpoint.FindNewest(ck)!;
+        Assert.Equal(2, saved.Step);
+        return saved;
     }
 
     private static string[] Set(string[] args, params (int Index, string Value)[] changes)
