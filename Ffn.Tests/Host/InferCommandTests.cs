@@ -131,6 +131,8 @@ print(s.dtype, s.shape, len(ids), o.shape[0], int((ids == o[:, 0]).all()), int((
             (["infer", "--image-path", tmp.File("none.h5") + ":raw", "--model", m, "--seg-result-path", tmp.Path], "none.h5"),
             (["infer", "--image-path", img, "--seg-result-path", tmp.Path], "--model"),
             (["infer", "--image-path", img, "--model", m, "--batch-canvases", "0", "--seg-result-path", tmp.Path], "--batch-canvases"),
+            (["infer", "--image-path", img, "--model", m, "--diff-threshold", "NaN", "--seg-result-path", tmp.Path], "--diff-threshold must be a finite float32 number"),
+            (["infer", "--image-path", img, "--model", m, "--disco-seed-threshold", "Infinity", "--seg-result-path", tmp.Path], "--disco-seed-threshold must be a finite float32 number"),
             (["extract", tmp.File("none.npz"), tmp.File("o.npy")], "none.npz"),
         };
         foreach (var (args, expect) in cases)
