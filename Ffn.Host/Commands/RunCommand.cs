@@ -9,6 +9,7 @@ using Ffn.Actors.Cluster;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Checkpoints;
+using Ffn.Model.DataPrep;
 using Ffn.Model.Geometry;
 using Ffn.Model.Network;
 using Ffn.Model.Stitching;
@@ -132,6 +133,9 @@ public static class RunCommand
                 CheckpointInterval = r.GetValue(inf.CkpInterval),
                 SeedInContext = r.GetValue(seedInContext),
             };
+            // The non-finite rule, up front rather than as failed blocks: one NaN or Inf would empty every block that reads it.
+            if (!perBlock) ImageNormalization.Validate(settings.ImageMean, settings.ImageStddev);
+            using (var reader = VolumeStore.OpenRead(spec)) NonFiniteVoxels.Require(reader, ctx.Progress);
             var dev = r.GetValue(device)!;
             kernels.Prepare(r);
             TorchRuntime.ParseDevice(dev); // fail on a bad device before any work starts

@@ -182,7 +182,20 @@ public static class TrainCommand
             }
             using var sigInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
             using var sigTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
-            var ck = run.Run(stop.Token);
+            TrainingCheckpoint? ck;
+            try
+            {
+                ck = run.Run(stop.Token);
+            }
+            catch (TrainingDivergedException diverged)
+            {
+                // Nothing non-finite is ever saved, so the newest checkpoint in the directory is the one to go on from.
+                var kept = TrainingCheckpoint.FindNewest(dir);
+                ctx.Err.WriteLine($"ffn: error: {diverged.Message}; " + (kept is null
+                    ? "no checkpoint was written: rerun with a lower --learning-rate"
+                    : $"the newest checkpoint is still {kept.ModelPath} (step {kept.Step}): rerun with a lower --learning-rate to resume from it"));
+                return FfnCli.RuntimeError;
+            }
             double secs = clock.Elapsed.TotalSeconds;
             var last = run.Reports.LastOrDefault();
             ctx.Out.WriteLine(string.Create(ci, $"trained steps {first}..{trainer.Step} in {secs:F1} s ({(trainer.Step - first) / secs:F2} steps/s, data wait {100 * trainer.DataWait.TotalSeconds / secs:F1}%); checkpoint {ck?.ModelPath}") +

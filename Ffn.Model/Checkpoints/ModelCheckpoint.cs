@@ -198,6 +198,8 @@ public static partial class ModelCheckpoint
                     if (!finite.item<bool>())
                         throw new CheckpointException($"{path}: tensor {k} holds NaN or infinite values; the checkpoint is corrupt");
             }
+            if (FiniteTensors.FirstNonFinite(weights) is { } bad)
+                throw new CheckpointException($"{path}: tensor {bad} holds NaN or Inf (the weights of a diverged training run); use a checkpoint from before the divergence");
             using (no_grad())
                 foreach (var (k, p) in expected) p.copy_(weights[k]);
             return model;

@@ -12,6 +12,7 @@ public sealed record ImageStats(double Mean, double StdDev, long Count, double M
     /// so mean and variance are exact before the final rounding; float data is merged per block with Chan's
     /// parallel update in float64, which stays within ~1e-12 of NumPy's two-pass result.
     /// </summary>
+    /// <exception cref="InputException">a float volume with a NaN or Inf voxel (<see cref="NonFiniteVoxels"/>).</exception>
     public static ImageStats Compute(IVolumeReader reader, Vec3i blockShape, IProgress<string>? progress = null)
     {
         var info = reader.Info;
@@ -23,11 +24,13 @@ public sealed record ImageStats(double Mean, double StdDev, long Count, double M
         long n = 0;
         double fmean = 0, fm2 = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
         bool isFloat = info.DType.IsFloat();
+        var nonFinite = new NonFiniteVoxels(reader.Source);
         for (int b = 0; b < blocks.Count; b++)
         {
             var v = reader.Read(blocks[b]);
             if (isFloat)
             {
+                nonFinite.Add(v);
                 var (bm, bm2, bmin, bmax) = FloatMoments(v);
                 long bn = v.Length, total = n + bn;
                 double delta = bm - fmean;
@@ -53,6 +56,7 @@ public sealed record ImageStats(double Mean, double StdDev, long Count, double M
                 progress.Report($"stats: block {b + 1}/{blocks.Count}, {rate / 1e6:F1} Mvoxel/s, ETA {eta:F0} s");
             }
         }
+        nonFinite.ThrowIfAny();
         if (isFloat) return new ImageStats(fmean, Math.Sqrt(fm2 / n), n, min, max);
         // Var = (n*sumsq - sum^2) / n^2, exact in integers until the division.
         var num = n * isq - isum * isum;

@@ -39,8 +39,7 @@ internal sealed class LabelIndex
     public static LabelIndex Build(IVolumeReader reader, IProgress<string>? progress, CancellationToken ct)
     {
         var info = reader.Info;
-        if (info.DType.IsFloat())
-            throw new InputException($"{reader.Source}: labels must have an integer dtype, found {info.DType.Name()}");
+        LabelDType.Require(reader);
         var shape = info.Shape;
         if (shape.Product > Array.MaxLength)
             throw new InputException($"{reader.Source}: {shape.Product} voxels exceed what one pass can hold in memory ({Array.MaxLength}); crop the volume");

@@ -42,8 +42,7 @@ public static class Partitioner
     {
         options.Validate();
         var shape = labels.Info.Shape;
-        if (labels.Info.DType.IsFloat())
-            throw new InputException($"{labels.Source}: labels must have an integer dtype, found {labels.Info.DType.Name()}");
+        LabelDType.Require(labels);
         if (shape.Product == 0) throw new InputException($"{labels.Source}: the label volume is empty (shape {shape})");
         var r = options.LomRadius;
         var valid = new Box3(r, shape - r * 2);

@@ -38,6 +38,8 @@ public sealed record InferenceOptions
     {
         foreach (var (name, v) in new[] { ("init-act", InitActivation), ("pad-value", PadValue), ("move-threshold", MoveThreshold), ("seg-threshold", SegmentThreshold) })
             if (!(v > 0 && v < 1)) throw new InputException($"--{name} must be in (0, 1), got {v}");
+        FiniteSetting.Require("--diff-threshold", DiffThreshold);
+        FiniteSetting.Require("--disco-seed-threshold", DiscoSeedThreshold);
         if (MinSegmentSize < 0) throw new InputException($"--min-seg-size must be >= 0, got {MinSegmentSize}");
         if (MinBoundaryDist.Z < 0 || MinBoundaryDist.Y < 0 || MinBoundaryDist.X < 0)
             throw new InputException($"--min-bound-dist must be >= 0, got {MinBoundaryDist}");

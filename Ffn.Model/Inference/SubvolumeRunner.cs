@@ -56,13 +56,14 @@ public static class SubvolumeRunner
         Action<string>? progress = null, CancellationToken cancel = default)
     {
         req.Options.Validate();
+        if (!req.AutoNormalize) DataPrep.ImageNormalization.Validate(req.ImageMean, req.ImageStddev);
         if (!Directory.Exists(req.OutputDir)) throw new InputException($"{req.OutputDir}: output directory does not exist");
         var image = LoadImage(req, out bool nothing);
         var canvas = new Canvas(image, predictor, req.Deltas, req.Options, batchCanvases: req.BatchCanvases);
         var result = ResultPath(req);
         if (nothing)
         {
-            progress?.Invoke($"{req.Name}: nothing to segment (constant or non-finite image)");
+            progress?.Invoke($"{req.Name}: nothing to segment (constant image)");
             Save(req, canvas, result);
             return new SubvolumeResult(result, 0, canvas.Counters, false, true);
         }
@@ -109,6 +110,7 @@ public static class SubvolumeRunner
         if (!reader.Info.Box.Contains(req.Box))
             throw new InputException($"{req.Image}: subvolume {req.Box} (corner z,y,x + size) lies outside the volume {reader.Info.Shape}");
         var raw = reader.Read(req.Box);
+        NonFiniteVoxels.Require(req.Image.ToString(), raw);
         var img = new Volume<float>(raw.Shape, raw.Offset);
         double mean = req.ImageMean, std = req.ImageStddev;
         if (req.AutoNormalize)
@@ -118,16 +120,16 @@ public static class SubvolumeRunner
             std = Math.Floor(s.StdDev);
         }
         float fm = (float)mean, fs = (float)std;
-        bool allSame = true, allFinite = true;
+        bool allSame = true;
         double first = raw.GetDouble(0);
         for (long i = 0; i < raw.Length; i++)
         {
             double v = raw.GetDouble(i);
-            if (!double.IsFinite(v)) allFinite = false;
             if (v != first) allSame = false;
             img.Data[i] = ((float)v - fm) / fs; // float32 arithmetic, as NumPy on a float32 image
         }
-        nothingToSegment = allSame || !allFinite || !(fs > 0);
+        // Per-block normalization of a nearly constant block floors its stddev to 0.
+        nothingToSegment = allSame || !(fs > 0);
         return img;
     }
 

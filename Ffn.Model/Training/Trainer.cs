@@ -123,7 +123,7 @@ public sealed class Trainer : IDisposable
         }
 
         var (loss, logits) = Update(_model, _optimizer, input, labels, _shape, LearningRate, _o.GradientClip, _device);
-        if (!double.IsFinite(loss)) throw new InvalidOperationException($"training diverged: loss {loss} at step {Step + 1} (lower --learning-rate)");
+        if (!double.IsFinite(loss)) throw new TrainingDivergedException(Step + 1, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loss {loss}"));
         for (int s = 0; s < b; s++) _runs[s]!.Update(logits.AsSpan(s * n, n));
         Metrics.Add(logits, labels);
         Metrics.AddLoss(loss);

@@ -90,9 +90,12 @@ public sealed partial record TrainingCheckpoint(string ModelPath, string StatePa
         return result;
     }
 
+    /// <exception cref="TrainingDivergedException">a weight or state tensor holds NaN or Inf: nothing is written.</exception>
     public static TrainingCheckpoint Save(string dir, ConvStack3D model, ModelConfig config, TrainingState state,
         IReadOnlyDictionary<string, Tensor> tensors)
     {
+        if (FiniteTensors.FirstNonFinite(model.state_dict().Concat(tensors)) is { } bad)
+            throw new TrainingDivergedException(state.Step, $"{bad} is not finite after it");
         var stem = Path.Combine(dir, Stem(state.NextOrdinal, state.Step));
         var ck = new TrainingCheckpoint(stem + ".pkl", stem + ".train.json", stem + ".train.pkl", state.Step);
         var cpu = tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu());

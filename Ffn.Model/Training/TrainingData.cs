@@ -38,8 +38,8 @@ public sealed class TrainingData
         }
     }
 
-    /// <exception cref="InputException">a coordinate naming no volume, image/label shapes that differ, or an example
-    /// box that leaves its volume.</exception>
+    /// <exception cref="InputException">a coordinate naming no volume, image/label shapes that differ, float labels, an
+    /// example box that leaves its volume, or a NaN or Inf image voxel.</exception>
     public static TrainingData Load(string coordsPath, IReadOnlyList<NamedVolume> images, IReadOnlyList<NamedVolume> labels,
         Vec3i exampleSize, Action<string>? log = null)
     {
@@ -65,7 +65,11 @@ public sealed class TrainingData
         {
             Vec3i si, sl;
             using (var r = VolumeStore.OpenRead(imageSpecs[i].Spec)) si = r.Info.Shape;
-            using (var r = VolumeStore.OpenRead(labelSpecs[i].Spec)) sl = r.Info.Shape;
+            using (var r = VolumeStore.OpenRead(labelSpecs[i].Spec))
+            {
+                sl = r.Info.Shape;
+                LabelDType.Require(r);
+            }
             if (si != sl)
                 throw new InputException($"--label-volumes {labelSpecs[i]}: shape {sl} (z,y,x) differs from --data-volumes {imageSpecs[i]} shape {si}");
             shapes[i] = si;
@@ -86,7 +90,9 @@ public sealed class TrainingData
         for (int i = 0; i < wanted.Length; i++)
         {
             log?.Invoke($"train: reading {imageSpecs[i]} and {labelSpecs[i]} ({shapes[i]} z,y,x)");
-            img[i] = VolumeStore.ReadAll(imageSpecs[i].Spec).ConvertTo<float>();
+            var raw = VolumeStore.ReadAll(imageSpecs[i].Spec);
+            NonFiniteVoxels.Require(imageSpecs[i].Spec.ToString(), raw);
+            img[i] = raw.ConvertTo<float>();
             lab[i] = VolumeStore.ReadAll(labelSpecs[i].Spec).ConvertTo<long>();
         }
         return new TrainingData(coords, img, lab, [.. Enumerable.Range(0, wanted.Length)], wanted);

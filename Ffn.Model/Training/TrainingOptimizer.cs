@@ -34,6 +34,8 @@ public abstract class TrainingOptimizer : IDisposable
                 throw new InputException($"{source}: optimizer state '{k}' missing or of another shape ({Name} state of another network?)");
             t.copy_(s);
         }
+        if (Network.FiniteTensors.FirstNonFinite(State) is { } bad)
+            throw new InputException($"{source}: optimizer state '{bad}' holds NaN or Inf (saved by a diverged training run)");
         Updates = updates;
     }
 

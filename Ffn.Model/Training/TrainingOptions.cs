@@ -81,6 +81,17 @@ public sealed record TrainingOptions
 
     public void Validate()
     {
+        // NaN passes every range check below (each comparison is false), so finiteness comes first, for every float flag
+        // (the image mean and stddev: ImageNormalization).
+        foreach (var (flag, v) in new[]
+                 {
+                     ("--threshold", MoveThreshold), ("--seed-pad", SeedPad), ("--seed-init", SeedInit), ("--label-softness", LabelSoftness),
+                     ("--learning-rate", LearningRate), ("--momentum", Momentum),
+                     ("--adam-beta1", AdamBeta1), ("--adam-beta2", AdamBeta2), ("--adam-epsilon", AdamEpsilon),
+                     ("--lr-decay-factor", LearningRateDecayFactor), ("--grad-clip", GradientClip), ("--jitter-scale", JitterScale),
+                     ("--jitter-shift", JitterShift), ("--checkpoint-every-minutes", CheckpointEveryMinutes),
+                 })
+            FiniteSetting.Require(flag, v);
         if (BatchSize < 1) throw new InputException($"--batch-size must be >= 1, got {BatchSize}");
         if (MaxSteps < 0) throw new InputException($"--max-steps must be >= 0, got {MaxSteps}");
         if (!FovSize.AllPositive || FovSize.Z % 2 == 0 || FovSize.Y % 2 == 0 || FovSize.X % 2 == 0)
@@ -92,7 +103,7 @@ public sealed record TrainingOptions
         if (SeedPad is <= 0 or >= 1) throw new InputException($"--seed-pad must be in (0, 1), got {SeedPad}");
         if (SeedInit is <= 0 or >= 1) throw new InputException($"--seed-init must be in (0, 1), got {SeedInit}");
         if (LabelSoftness is < 0 or >= 0.5) throw new InputException($"--label-softness must be in [0, 0.5), got {LabelSoftness}");
-        if (ImageStddev <= 0) throw new InputException($"--image-stddev must be > 0, got {ImageStddev}");
+        DataPrep.ImageNormalization.Validate(ImageMean, ImageStddev);
         if (LearningRate <= 0) throw new InputException($"--learning-rate must be > 0, got {LearningRate}");
         if (Momentum is < 0 or >= 1) throw new InputException($"--momentum must be in [0, 1), got {Momentum}");
         if (AdamBeta1 is < 0 or >= 1 || AdamBeta2 is < 0 or >= 1) throw new InputException("--adam-beta1/--adam-beta2 must be in [0, 1)");

@@ -29,6 +29,7 @@ public sealed class TrainingRun(Trainer trainer, string checkpointDir, Device de
         long windowStart = trainer.Step, examplesAtStart = trainer.ExamplesStarted, savedStep = -1;
         var waitAtStart = trainer.DataWait;
         TrainingCheckpoint? ck = null;
+        bool diverged = false;
         try
         {
             while (trainer.Step < o.MaxSteps)
@@ -77,10 +78,16 @@ public sealed class TrainingRun(Trainer trainer, string checkpointDir, Device de
                 }
             }
         }
+        catch (TrainingDivergedException)
+        {
+            diverged = true;
+            throw;
+        }
         finally
         {
-            // At the end, and on Ctrl-C or a failure, keep what was done (a kill -9 loses only the steps since the last one).
-            if (trainer.Step != savedStep && trainer.Step > 0)
+            // At the end, and on Ctrl-C or a failure, keep what was done (a kill -9 loses only the steps since the last one);
+            // after a divergence the weights are lost, and the last checkpoint written stays the newest.
+            if (!diverged && trainer.Step != savedStep && trainer.Step > 0)
             {
                 ck = trainer.SaveCheckpoint(checkpointDir);
                 log($"train: checkpoint {ck.ModelPath}");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ffn.Model.Geometry;
 using Ffn.Model.Volumes.Npy;
 using Ffn.Tests.Model.Checkpoints;
 using Ffn.Tests.Model.Inference;
@@ -78,6 +79,42 @@ print(s.dtype, s.shape, len(ids), o.shape[0], int((ids == o[:, 0]).all()), int((
         Assert.Equal(seg, NpyFile.Read(tmp.File("seg.npy")).Get<uint>());
     }
 
+    /// <summary>
+    /// A float32 image with a NaN and an Inf voxel in the subvolume was "nothing to segment" with exit 0. It is now
+    /// refused, naming the first one in volume coordinates; a non-finite voxel outside the subvolume does not matter.
+    /// </summary>
+    [Fact]
+    public void NonFiniteVoxelsInTheSubvolumeAreRefused()
+    {
+        using var tmp = new TempDir();
+        var synth = tmp.File("s.h5");
+        Assert.Equal(0, Cli.Run("synth", synth, "--shape", "32,48,48", "--seed", "5").ExitCode);
+        var model = TestModels.BrightObjects(tmp.File("bright.pkl"));
+        string clean = tmp.File("clean.h5"), bad = tmp.File("bad.h5");
+        FloatImageCopy.Write(synth, clean, (Vec3i.Zero, "nan")); // outside the subvolume below
+        FloatImageCopy.Write(synth, bad, (Vec3i.Zero, "nan"), (new Vec3i(20, 30, 12), "inf"), (new Vec3i(9, 40, 30), "nan"));
+        string[] Args(string vol, string dir) =>
+            ["infer", "--image-path", vol + ":raw", "--model", model, "--corner", "4,8,8", "--subvol-size", "24,40,40", "--seg-result-path", dir,
+             "--min-seg-size", "20", "--threads", "1"];
+
+        var ok = Cli.Run(Args(clean, tmp.File("clean")));
+        Assert.True(ok.ExitCode == 0, ok.Err);
+        Assert.Contains(NpzFile.Read(tmp.File("clean/seg_4_8_8.npz"), "segmentation").Get<uint>(), v => v > 0);
+
+        var r = Cli.Run(Args(bad, tmp.File("bad")));
+        Assert.True(r.ExitCode == 2, r.Out + r.Err);
+        Assert.Contains($"ffn: error: {bad}:raw: voxel (z,y,x) 9,40,30 is NaN (2 non-finite voxels in all)", r.Err);
+        Assert.Empty(Directory.GetFiles(tmp.File("bad")));
+
+        foreach (var (flag, value) in new[] { ("--image-mean", "-Infinity"), ("--image-stddev", "NaN"), ("--image-stddev", "0") })
+        {
+            var f = Cli.Run([.. Args(clean, tmp.File("flags")), flag, value]);
+            Assert.True(f.ExitCode == 2, f.Err);
+            Assert.Contains(value == "0" ? "ffn: error: --image-stddev must be > 0, got 0" : $"ffn: error: {flag} must be a finite float32 number, got {value}", f.Err);
+        }
+        Assert.Empty(Directory.GetFiles(tmp.File("flags")));
+    }
+
     [Fact]
     public void BadInferInputsFailBeforeWork()
     {
@@ -94,6 +131,8 @@ print(s.dtype, s.shape, len(ids), o.shape[0], int((ids == o[:, 0]).all()), int((
             (["infer", "--image-path", tmp.File("none.h5") + ":raw", "--model", m, "--seg-result-path", tmp.Path], "none.h5"),
             (["infer", "--image-path", img, "--seg-result-path", tmp.Path], "--model"),
             (["infer", "--image-path", img, "--model", m, "--batch-canvases", "0", "--seg-result-path", tmp.Path], "--batch-canvases"),
+            (["infer", "--image-path", img, "--model", m, "--diff-threshold", "NaN", "--seg-result-path", tmp.Path], "--diff-threshold must be a finite float32 number"),
+            (["infer", "--image-path", img, "--model", m, "--disco-seed-threshold", "Infinity", "--seg-result-path", tmp.Path], "--disco-seed-threshold must be a finite float32 number"),
             (["extract", tmp.File("none.npz"), tmp.File("o.npy")], "none.npz"),
         };
         foreach (var (args, expect) in cases)

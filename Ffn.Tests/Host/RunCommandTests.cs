@@ -122,6 +122,46 @@ print(len(np.unique(a)))
         Assert.Contains("0 done, 12 reused", again.Out);
     }
 
+    /// <summary>
+    /// One NaN and one Inf voxel in a float32 input made every block empty ("complete", 0 objects, exit 0). The input
+    /// is now refused before any block, naming the first non-finite voxel; the same volume without them segments.
+    /// </summary>
+    [Fact]
+    public void A_non_finite_input_voxel_is_refused_before_any_block()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TestModels.BrightObjects(tmp.File("bright.pkl"));
+        string clean = tmp.File("clean.h5"), bad = tmp.File("bad.h5");
+        FloatImageCopy.Write(input, clean);
+        FloatImageCopy.Write(input, bad, (new Vec3i(20, 30, 5), "inf"), (new Vec3i(12, 3, 33), "nan"));
+        string[] Args(string vol, string dir) =>
+            ["run", "--input", vol + ":raw", "--model", model, "--output", dir, "--block-shape", "16,40,40", "--min-seg-size", "20", "--threads", "1"];
+
+        var ok = Cli.Run(Args(clean, tmp.File("clean")));
+        Assert.True(ok.ExitCode == 0, ok.Err);
+        var objects = PythonOracle.Run("""
+import sys, h5py, numpy as np
+a = h5py.File(sys.argv[1], 'r')['segmentation'][...]
+print(len(np.unique(a[a > 0])))
+""", tmp.File("clean/final_result.h5"));
+        Assert.True(int.Parse(objects.Trim()) > 0, "the clean float input segments");
+
+        var r = Cli.Run(Args(bad, tmp.File("bad")));
+        Assert.True(r.ExitCode == 2, r.Out + r.Err);
+        Assert.Contains($"ffn: error: {bad}:raw: voxel (z,y,x) 12,3,33 is NaN (2 non-finite voxels in all)", r.Err);
+        Assert.False(Directory.Exists(tmp.File("bad")), "no run directory for refused input");
+
+        // Normalization flags that would make every voxel non-finite are refused the same way.
+        foreach (var (flag, value) in new[] { ("--image-mean", "NaN"), ("--image-stddev", "Infinity"), ("--image-mean", "1E+300"), ("--image-stddev", "0") })
+        {
+            var f = Cli.Run([.. Args(clean, tmp.File("flags")), flag, value]);
+            Assert.True(f.ExitCode == 2, f.Err);
+            Assert.Contains(value == "0" ? "ffn: error: --image-stddev must be > 0, got 0" : $"ffn: error: {flag} must be a finite float32 number, got {value}", f.Err);
+        }
+        Assert.False(Directory.Exists(tmp.File("flags")));
+    }
+
     [Fact]
     public void Bad_input_gets_one_line_naming_the_flag()
     {

@@ -74,6 +74,32 @@ print(repr(float(np.mean(a, dtype=np.float64))), repr(float(np.std(a, dtype=np.f
         Assert.True(Math.Abs(root.GetProperty("stddev").GetDouble() - expected[1]) <= 1e-9 * expected[1]);
     }
 
+    /// <summary>
+    /// One NaN or Inf voxel made the statistics NaN (and `--image-mean NaN` the advice), exit 0. The first non-finite
+    /// voxel in z,y,x order is named even when a later block in the read order holds an earlier one.
+    /// </summary>
+    [Theory]
+    [InlineData("f4")]
+    [InlineData("f8")]
+    public void StatsRefusesNonFiniteVoxelsNamingTheFirst(string dt)
+    {
+        using var tmp = new TempDir();
+        var path = tmp.File("v.h5");
+        PythonOracle.Run("""
+import sys, h5py, numpy as np
+a = np.full((8, 20, 10), 100, sys.argv[2])
+a[5, 2, 3] = -np.inf   # first block (y 0..9) in read order
+a[1, 15, 0] = np.nan   # second block, but first in z,y,x order
+with h5py.File(sys.argv[1], 'w') as f:
+    f['raw'] = a
+""", path, dt);
+        var r = Cli.Run("stats", path, "raw", "--block-shape", "8,10,10");
+        Assert.True(r.ExitCode == 2, r.Out + r.Err);
+        var error = r.ErrLines.Single(l => l.StartsWith("ffn: error:", StringComparison.Ordinal));
+        Assert.Contains($"{path}:raw: voxel (z,y,x) 1,15,0 is NaN (2 non-finite voxels in all)", error);
+        Assert.DoesNotContain("--image-mean", r.Out);
+    }
+
     [Fact]
     public void BadInputGivesOneLineExitTwoAndNoStackTrace()
     {

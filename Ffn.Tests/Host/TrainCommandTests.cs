@@ -137,6 +137,147 @@ public class TrainCommandTests
         Assert.True(!Directory.Exists(ck) || Directory.GetFiles(ck).Length == 0, "nothing is written for bad input");
     }
 
+    /// <summary>
+    /// NaN slipped through every range check (`--learning-rate NaN` trained and wrote NaN weights; 1e300 crashed in
+    /// libtorch): each float flag of `ffn train` must now be a finite float32 number, one line naming it, before any data
+    /// is read.
+    /// </summary>
+    [Fact]
+    public void Non_finite_float_flags_are_refused()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 4);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var inTiny = new Dictionary<string, int> { ["--image-mean"] = 16, ["--image-stddev"] = 18, ["--threshold"] = 22 };
+        string[] flags =
+        [
+            "--threshold", "--seed-pad", "--seed-init", "--label-softness", "--image-mean", "--image-stddev", "--learning-rate", "--momentum",
+            "--adam-beta1", "--adam-beta2", "--adam-epsilon", "--lr-decay-factor", "--grad-clip", "--jitter-scale", "--jitter-shift",
+            "--checkpoint-every-minutes",
+        ];
+        foreach (var flag in flags)
+            foreach (var value in new[] { "NaN", "Infinity", "-Infinity", "1E+300" }) // the last one is an infinity in float32
+            {
+                var args = Tiny(t, ck, "--depth", "1", "--features", "2", "--max_steps", "1");
+                var r = Cli.Run(inTiny.TryGetValue(flag, out int i) ? Set(args, (i, value)) : [.. args, flag, value]);
+                AssertOneLine(r, $"{flag} must be a finite float32 number, got {value}");
+            }
+        Assert.False(Directory.Exists(ck), "nothing is written for bad flags");
+    }
+
+    /// <summary>
+    /// A diverged run saved its NaN weights as the newest checkpoint, and every resume loaded them. Now nothing
+    /// non-finite is written: the error names the last finite checkpoint, and a lower rate resumes from it.
+    /// </summary>
+    [Fact]
+    public void A_diverged_run_keeps_the_last_finite_checkpoint_and_a_lower_rate_resumes_from_it()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var good = TwoSteps(t, ck, "sgd");
+
+        // The first update makes the weights so large that the next forward pass overflows: a NaN or Inf loss.
+        var r = Cli.Run(Tiny(t, ck, "--max_steps", "50", "--optimizer", "sgd", "--learning-rate", "1e30"));
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.ErrLines, l => l.StartsWith("ffn: error:", StringComparison.Ordinal));
+        Assert.Matches(@"^ffn: error: training diverged at step [0-9]+ \(", line);
+        Assert.EndsWith($"the newest checkpoint is still {good.ModelPath} (step 2): rerun with a lower --learning-rate to resume from it", line);
+        Assert.Equal(good, TrainingCheckpoint.FindNewest(ck));
+
+        // torch.load finds only finite tensors in every checkpoint file in the directory.
+        var nonFinite = PythonOracle.Run("""
+import sys, glob, torch
+bad = [f + ':' + k for f in sorted(glob.glob(sys.argv[1] + '/*.pkl')) for k, v in torch.load(f).items()
+       if v.is_floating_point() and not torch.isfinite(v).all()]
+print(len(glob.glob(sys.argv[1] + '/*.pkl')), bad)
+""", ck).Trim();
+        Assert.Equal("2 []", nonFinite);
+
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "sgd", "--learning-rate", "0.001"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains($"resuming from {good.ModelPath} (step 2)", r.Err);
+        Assert.Contains("trained steps 2..4", r.Out);
+    }
+
+    /// <summary>A checkpoint holding NaN weights or NaN optimizer state (written by an earlier ffn or by hand) is refused.</summary>
+    [Fact]
+    public void Resuming_or_fine_tuning_from_non_finite_weights_is_refused()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 12);
+        using var tmp = new TempDir();
+        var ck = tmp.File("ck");
+        var saved = TwoSteps(t, ck, "adam");
+        const string poison = """
+import sys, torch
+sd = torch.load(sys.argv[1])
+sd[sys.argv[2]].view(-1)[3] = float(sys.argv[3])
+torch.save(sd, sys.argv[1])
+""";
+        File.Copy(saved.ModelPath, tmp.File("good.pkl"));
+        PythonOracle.Run(poison, saved.ModelPath, "conv0_b.weight", "nan");
+        var files = Directory.GetFiles(ck).Order().ToArray();
+
+        var r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "adam"));
+        AssertOneLine(r, saved.ModelPath, "tensor conv0_b.weight holds NaN or Inf");
+        Assert.Equal(files, Directory.GetFiles(ck).Order().ToArray());
+
+        // The same weights as --starting-model of a new run.
+        r = Cli.Run(Tiny(t, tmp.File("ck2"), "--max_steps", "4", "--starting-model", saved.ModelPath));
+        AssertOneLine(r, saved.ModelPath, "tensor conv0_b.weight holds NaN or Inf");
+
+        // ...and as the network of `ffn infer`, which would segment nothing with it.
+        r = Cli.Run("infer", "--image-path", t.ImagePath, "--model", saved.ModelPath, "--corner", "0,0,0", "--seg-result-path", tmp.File("inf"));
+        AssertOneLine(r, saved.ModelPath, "tensor conv0_b.weight holds NaN or Inf");
+
+        // Finite weights, but Adam's state holds an infinity.
+        File.Copy(tmp.File("good.pkl"), saved.ModelPath, overwrite: true);
+        PythonOracle.Run(poison, saved.TensorsPath, "conv0_a.weight.exp_avg_sq", "inf");
+        r = Cli.Run(Tiny(t, ck, "--max_steps", "4", "--optimizer", "adam"));
+        AssertOneLine(r, saved.TensorsPath, "optimizer state 'conv0_a.weight.exp_avg_sq' holds NaN or Inf");
+        Assert.Equal(files, Directory.GetFiles(ck).Order().ToArray());
+    }
+
+    /// <summary>`ffn train` read float32 labels as object ids; partition refuses them. Both now apply one check, one message.</summary>
+    [Fact]
+    public void Float_labels_are_refused_as_partition_refuses_them()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 4);
+        using var tmp = new TempDir();
+        var labels = tmp.File("labels_f4.npy");
+        PythonOracle.Run("""
+import sys, numpy as np
+np.save(sys.argv[2], np.load(sys.argv[1]).astype(np.float32))
+""", t.LabelPath, labels);
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Set(Tiny(t, ck, "--max_steps", "1"), (6, labels)));
+        AssertOneLine(r, $"{labels}: labels must have an integer dtype, found float32");
+        var part = Cli.Run("partition", "--input-volume", labels, "--output-volume", tmp.File("p.h5:p"), "--lom-radius", "1,1,1", "--min-size", "1");
+        Assert.Equal(2, part.ExitCode);
+        Assert.Equal(r.ErrLines.Single(l => l.StartsWith("ffn: error:", StringComparison.Ordinal)), part.ErrLines.Single());
+        Assert.False(Directory.Exists(ck) && Directory.GetFiles(ck).Length > 0, "nothing is written for bad input");
+    }
+
+    /// <summary>A NaN or Inf image voxel is refused as `stats`, `infer` and `run` refuse it, naming the first one.</summary>
+    [Fact]
+    public void Non_finite_image_voxels_are_refused()
+    {
+        using var t = TrainingTestData.Create(seed: 4, count: 4);
+        using var tmp = new TempDir();
+        var image = tmp.File("image_nan.npy");
+        PythonOracle.Run("""
+import sys, numpy as np
+a = np.load(sys.argv[1])
+a[7, 1, 1] = -np.inf
+a[2, 3, 4] = np.nan
+np.save(sys.argv[2], a)
+""", t.ImagePath, image);
+        var ck = tmp.File("ck");
+        var r = Cli.Run(Set(Tiny(t, ck, "--max_steps", "1"), (4, image)));
+        AssertOneLine(r, $"{image}: voxel (z,y,x) 2,3,4 is NaN (2 non-finite voxels in all)");
+        Assert.False(Directory.Exists(ck) && Directory.GetFiles(ck).Length > 0, "nothing is written for bad input");
+    }
+
     /// <summary>The loss falls on a real (small) problem: synth → partition → build-coordinates → train.</summary>
     [Fact]
     public void Training_on_a_synthetic_volume_makes_the_loss_fall()
@@ -210,6 +351,16 @@ public class TrainCommandTests
         Assert.Matches(@"ours: median [0-9.]+ s per step of \[[0-9.]+, [0-9.]+\]", r.Out);
         Assert.Matches(@"python torch [^:]+: median [0-9.]+ s per step", r.Out);
         Assert.Matches(@"ours/python: [0-9.]+x", r.Out);
+    }
+
+    /// <summary>Two steps of a new depth-2 network into <paramref name="ck"/>: its checkpoint.</summary>
+    private static TrainingCheckpoint TwoSteps(TrainingTestData t, string ck, string optimizer)
+    {
+        var r = Cli.Run(Tiny(t, ck, "--depth", "2", "--features", "4", "--max_steps", "2", "--optimizer", optimizer));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var saved = TrainingCheckpoint.FindNewest(ck)!;
+        Assert.Equal(2, saved.Step);
+        return saved;
     }
 
     private static string[] Set(string[] args, params (int Index, string Value)[] changes)

@@ -76,6 +76,30 @@ public class ResumeTests
         Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => Path.GetFileName(f).StartsWith('.'));
     }
 
+    /// <summary>
+    /// Weights that an update made non-finite are never written (a diverged run saved them, and every resume loaded
+    /// them); the checkpoint before stays the newest.
+    /// </summary>
+    [Fact]
+    public void Non_finite_weights_are_never_saved()
+    {
+        using var t = TrainingTestData.Create(seed: 2, count: 10);
+        using var dir = new TempDir();
+        manual_seed(4);
+        var model = new ConvStack3D(new ModelConfig { Depth = 1, Features = 2 });
+        using var a = new Trainer(model, t.Data, Options, CPU);
+        a.TrainStep();
+        var first = a.SaveCheckpoint(dir.Path);
+        var files = Directory.GetFiles(dir.Path).Order().ToArray();
+        a.TrainStep();
+        using (no_grad()) a.Model.named_parameters().Single(p => p.name == "conv0_b.bias").parameter[1].fill_(float.PositiveInfinity);
+        var e = Assert.Throws<TrainingDivergedException>(() => a.SaveCheckpoint(dir.Path));
+        Assert.Equal(2, e.Step);
+        Assert.Contains("conv0_b.bias is not finite", e.Message);
+        Assert.Equal(files, Directory.GetFiles(dir.Path).Order().ToArray());
+        Assert.Equal(first, TrainingCheckpoint.FindNewest(dir.Path));
+    }
+
     private static Dictionary<string, float[]> Weights(ConvStack3D m) =>
         m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.cpu().data<float>().ToArray());
 }
