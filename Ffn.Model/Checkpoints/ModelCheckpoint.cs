@@ -193,13 +193,10 @@ public static partial class ModelCheckpoint
                     throw new CheckpointException($"{path}: tensor {k} has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", p.shape)}] for {arch}");
                 if (t.dtype != ScalarType.Float32)
                     throw new CheckpointException($"{path}: tensor {k} is {t.dtype}, expected float32");
-                // Trained weights are finite; NaN or infinity means damage (or a diverged run) and would make every output NaN.
-                using (var finite = t.isfinite().all())
-                    if (!finite.item<bool>())
-                        throw new CheckpointException($"{path}: tensor {k} holds NaN or infinite values; the checkpoint is corrupt");
             }
+            // Trained weights are finite; NaN or Inf would make every output NaN.
             if (FiniteTensors.FirstNonFinite(weights) is { } bad)
-                throw new CheckpointException($"{path}: tensor {bad} holds NaN or Inf (the weights of a diverged training run); use a checkpoint from before the divergence");
+                throw new CheckpointException($"{path}: tensor {bad} holds NaN or Inf: the checkpoint is damaged or from a diverged training run (use one from before the divergence)");
             using (no_grad())
                 foreach (var (k, p) in expected) p.copy_(weights[k]);
             return model;
