@@ -11,8 +11,8 @@ public static class SegmentationEvaluator
     {
         if (segmentation.Info.Shape != groundTruth.Info.Shape)
             throw new InputException($"{segmentation.Source} has shape {segmentation.Info.Shape} but {groundTruth.Source} has {groundTruth.Info.Shape}");
-        foreach (var r in new[] { segmentation, groundTruth })
-            if (!r.Info.DType.IsInteger()) throw new InputException($"{r.Source}: labels must be integers, found {r.Info.DType.Name()}");
+        LabelDType.Require(segmentation);
+        LabelDType.Require(groundTruth);
         var region = crop ?? segmentation.Info.Box;
         if (!segmentation.Info.Box.Contains(region) || region.IsEmpty)
             throw new InputException($"--crop {region} is empty or outside the volume {segmentation.Info.Shape}");

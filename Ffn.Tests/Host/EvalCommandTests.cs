@@ -82,7 +82,7 @@ print(json.dumps([split, merge, are, prec, rec, unlabelled]))
         {
             (["eval", tmp.File("a.npy"), tmp.File("b.npy")], "shape"),
             (["eval", tmp.File("a.npy"), tmp.File("a.npy")], "no labelled"),
-            (["eval", tmp.File("a.npy"), tmp.File("f.npy")], "f.npy: labels must be integers, found float32"),
+            (["eval", tmp.File("a.npy"), tmp.File("f.npy")], "f.npy: labels must have an integer dtype, found float32"),
             (["eval", tmp.File("n.npy"), tmp.File("a.npy")], "n.npy: negative label -1 at z,y,x 2,3,4"),
             (["eval", tmp.File("a.npy"), tmp.File("a.npy"), "--crop", "0:2,0:9,0:3"], "--crop"),
             (["eval", tmp.File("a.npy"), tmp.File("a.npy"), "--crop", "2:1,0:3,0:3"], "--crop"),
