@@ -74,7 +74,9 @@ public static class RunCommand
             Vec3i shape;
             using (var reader = VolumeStore.OpenRead(spec)) shape = reader.Info.Shape;
 
-            var cfg = ModelCheckpoint.Load(modelPath).Config;
+            ModelConfig cfg;
+            // Disposed here: left to the finalizer thread, the network's tensors could be freed while the process exits.
+            using (var net = ModelCheckpoint.Load(modelPath)) cfg = net.Config;
             var fov = cfg.FovSize;
             var block = Flags.ParseVec("--block-shape", r.GetValue(blockShape), positive: false);
             var effBlock = new Vec3i(block.Z <= 0 ? shape.Z : Math.Min(block.Z, shape.Z), block.Y <= 0 ? shape.Y : Math.Min(block.Y, shape.Y), block.X <= 0 ? shape.X : Math.Min(block.X, shape.X));

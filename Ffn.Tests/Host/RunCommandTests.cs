@@ -122,6 +122,51 @@ print(len(np.unique(a)))
         Assert.Contains("0 done, 12 reused", again.Out);
     }
 
+    /// <summary>
+    /// A run whose blocks are mostly time inside libtorch, as with a real network: 6 blocks of a synthetic volume,
+    /// a few FoV steps each (the TestModels.BrightObjects flood fill, 33³ FoV, deltas 16), and 128 zero features that
+    /// make each forward pass take about a second.
+    /// </summary>
+    private static string[] SlowRunArgs(TempDir tmp, string outDir)
+    {
+        var input = tmp.File("cells.h5");
+        if (!File.Exists(input)) Assert.Equal(0, Cli.Run("synth", input, "--shape", "40,80,120", "--seed", "4").ExitCode);
+        var model = tmp.File("slow.pkl");
+        if (!File.Exists(model)) TestModels.BrightObjects(model, fov: 33, delta: 16, features: 128);
+        return ["run", "--input", input + ":raw", "--model", model, "--output", outDir, "--block-shape", "0,40,40", "--min-seg-size", "20",
+                "--workers", "2", "--threads", "1", "--merge", "none"];
+    }
+
+    private static bool BlockCommitted(string line) => line.StartsWith("block seg_", StringComparison.Ordinal) && line.Contains(" objects in ");
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void A_termination_signal_after_the_first_block_exits_130_every_time_and_the_rerun_resumes()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.File("run");
+        var args = SlowRunArgs(tmp, outDir);
+        // SIGTERM (as kill or a service manager sends it; SIGINT takes the same path but a test host may ignore it), a
+        // second after a block: its worker is then inside the first forward pass of its next block, the other one
+        // inside some forward pass of its own.
+        const int trials = 3;
+        for (int trial = 0; trial < trials; trial++)
+        {
+            using var p = new FfnProcess($"trial {trial}", args);
+            p.WaitForLine(BlockCommitted, TimeSpan.FromMinutes(3));
+            Thread.Sleep(1000);
+            FfnProcess.Terminate(p);
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "no exit within a minute of SIGTERM\n" + p.Log);
+            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode} (139 = SIGSEGV)\n{p.Log}");
+            Assert.Contains("ffn: error: cancelled", p.Log);
+        }
+        var rerun = Cli.Run(args);
+        Assert.True(rerun.ExitCode == 0, rerun.Err);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        Assert.True((int)summary["blocks_reused"]! >= trials, summary.ToJsonString()); // each trial committed a block
+        Assert.Equal(6, (int)summary["blocks_reused"]! + (int)summary["blocks_done"]!);
+    }
+
     [Fact]
     public void Bad_input_gets_one_line_naming_the_flag()
     {
