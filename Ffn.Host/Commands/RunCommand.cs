@@ -141,6 +141,9 @@ public static class RunCommand
 
             var blocks = BlockGrid.Tile(shape, block, ov, margin, fov);
             var manifest = RunManifest.For(settings, shape, effBlock, ov, margin, maskSpec?.ToString());
+            OutputDirectory.Ensure("--output", outDir);
+            using var runLock = RunDirectoryLock.TryAcquire(outDir, out var busy)
+                ?? throw new UsageException($"--output {outDir}: {busy}; wait for it to end or stop it");
             PrepareRunDir(outDir, manifest, r.GetValue(force));
             manifest.Save(outDir);
 
@@ -170,6 +173,8 @@ public static class RunCommand
             IFfnMessage verdict;
             if (clusterConfig != null)
             {
+                // From here on the cluster's coordinator writes in the run directory, and holds its lock (RunManager).
+                runLock.Dispose();
                 var system = ActorSystem.Create("ffn", clusterConfig!);
                 try
                 {
@@ -215,10 +220,9 @@ public static class RunCommand
         return cmd;
     }
 
-    /// <summary>Creates the run directory, or checks that the run in it is this one (same input, model, geometry).</summary>
+    /// <summary>Checks that the run in the (locked) run directory is this one (same input, model, geometry).</summary>
     private static void PrepareRunDir(string outDir, RunManifest manifest, bool force)
     {
-        OutputDirectory.Ensure("--output", outDir);
         var store = new BlockResultStore(outDir);
         var old = RunManifest.Load(outDir);
         bool hasResults = Directory.Exists(store.BlocksDir) && Directory.EnumerateFileSystemEntries(store.BlocksDir).Any();

@@ -168,6 +168,39 @@ print(len(np.unique(a)))
     }
 
     [Fact]
+    public void A_second_run_on_a_directory_in_use_is_refused_before_it_writes_and_a_killed_runs_lock_does_not_block_the_resume()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.File("run");
+        var args = SlowRunArgs(tmp, outDir);
+        using var first = new FfnProcess("first", args);
+        first.WaitForLine(BlockCommitted, TimeSpan.FromMinutes(3));
+        var manifest = File.ReadAllBytes(Path.Combine(outDir, "run.json"));
+        // Stands for a temporary the first run is writing right now.
+        var live = AtomicFile.TempPathFor(Path.Combine(outDir, "final_result.h5"));
+        File.WriteAllText(live, "being written");
+
+        // The same run twice would compute every block twice; another model with --force would delete the first's blocks.
+        var otherModel = args.ToArray();
+        otherModel[Array.IndexOf(args, "--model") + 1] = TinyModel(tmp);
+        foreach (var second in new[] { args, [.. otherModel, "--force"] })
+        {
+            var r = Cli.Run(second);
+            Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Err}\n{first.Log}");
+            var line = Assert.Single(r.ErrLines);
+            Assert.Equal($"ffn: error: --output {outDir}: in use by another ffn run (pid {first.Id} on {Environment.MachineName}); wait for it to end or stop it", line);
+        }
+        Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(outDir, "run.json")));
+        Assert.True(File.Exists(live), "a refused run deleted the running one's temporary");
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "blocks"), "seg_*.json"));
+
+        first.Kill(); // SIGKILL: its lock goes with it
+        var resumed = Cli.Run(args);
+        Assert.True(resumed.ExitCode == 0, resumed.Err);
+        Assert.Matches(@"complete: \d+ done, [1-9]\d* reused", resumed.Out);
+    }
+
+    [Fact]
     public void Bad_input_gets_one_line_naming_the_flag()
     {
         using var tmp = new TempDir();
