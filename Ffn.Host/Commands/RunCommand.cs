@@ -144,6 +144,8 @@ public static class RunCommand
             OutputDirectory.Ensure("--output", outDir);
             using var runLock = RunDirectoryLock.TryAcquire(outDir, out var busy)
                 ?? throw new UsageException($"--output {outDir}: {busy}; wait for it to end or stop it");
+            if (runLock.RemovedTemporaries.Count > 0)
+                ctx.Progress.Report($"removed {runLock.RemovedTemporaries.Count} temporary file(s) left by an interrupted run");
             PrepareRunDir(outDir, manifest, r.GetValue(force));
             manifest.Save(outDir);
 

@@ -6,7 +6,8 @@ namespace Ffn.Model.Blocks;
 /// One writer per run directory: an exclusive OS lock on DIR/run.lock (FileShare.None, a flock on Linux) held while
 /// this object lives. The kernel drops it when its process dies, even by SIGKILL, so a killed run never blocks the
 /// resume. The file stays: deleting it on release would let the next two runs lock two different files of one name.
-/// (DOTNET_SYSTEM_IO_DISABLEFILELOCKING turns the lock off.)
+/// The holder is the only process writing in DIR, so any temporaries there (DIR and DIR/blocks) were left by a
+/// process that died mid-write: taking the lock deletes them. (DOTNET_SYSTEM_IO_DISABLEFILELOCKING turns the lock off.)
 /// </summary>
 public sealed class RunDirectoryLock : IDisposable
 {
@@ -19,7 +20,14 @@ public sealed class RunDirectoryLock : IDisposable
 
     private readonly FileStream _lock;
 
-    private RunDirectoryLock(FileStream lockStream) => _lock = lockStream;
+    private RunDirectoryLock(FileStream lockStream, IReadOnlyList<string> removed)
+    {
+        _lock = lockStream;
+        RemovedTemporaries = removed;
+    }
+
+    /// <summary>Stale temporaries deleted when the lock was taken.</summary>
+    public IReadOnlyList<string> RemovedTemporaries { get; }
 
     /// <summary>
     /// Takes the lock on the existing directory <paramref name="runDir"/>, or returns null when another process (or
@@ -45,8 +53,9 @@ public sealed class RunDirectoryLock : IDisposable
         busy = null;
         try
         {
+            var removed = AtomicFile.DeleteTemporaries(runDir).Concat(AtomicFile.DeleteTemporaries(new BlockResultStore(runDir).BlocksDir)).ToList();
             AtomicFile.WriteAllText(owner, $"pid {Environment.ProcessId} on {Environment.MachineName}\n");
-            return new RunDirectoryLock(stream);
+            return new RunDirectoryLock(stream, removed);
         }
         catch
         {

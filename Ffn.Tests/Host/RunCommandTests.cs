@@ -198,6 +198,33 @@ print(len(np.unique(a)))
         var resumed = Cli.Run(args);
         Assert.True(resumed.ExitCode == 0, resumed.Err);
         Assert.Matches(@"complete: \d+ done, [1-9]\d* reused", resumed.Out);
+        Assert.False(File.Exists(live), "the dead run's temporary was left behind");
+    }
+
+    [Fact]
+    public void A_run_removes_the_temporaries_a_killed_run_left_behind()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TinyModel(tmp);
+        var outDir = tmp.File("run");
+        Assert.Equal(0, Cli.Run(RunArgs(input, model, outDir)).ExitCode);
+        // What SIGKILL during stitching (and during a block's commit) leaves: the writers' temporaries, here made by
+        // their own naming; the last is how the volume writers named them before.
+        string[] left =
+        [
+            AtomicFile.TempPathFor(Path.Combine(outDir, "final_result.h5")),
+            AtomicFile.TempPathFor(Path.Combine(outDir, "final_result.tif")),
+            AtomicFile.TempPathFor(Path.Combine(outDir, "blocks", "seg_8_0_0.npz")),
+            Path.Combine(outDir, "final_result.h5.tmp-" + Guid.NewGuid().ToString("N")),
+        ];
+        foreach (var f in left) File.WriteAllBytes(f, new byte[4096]);
+
+        var again = Cli.Run(RunArgs(input, model, outDir));
+        Assert.True(again.ExitCode == 0, again.Err);
+        Assert.All(left, f => Assert.False(File.Exists(f), f));
+        Assert.Contains($"removed {left.Length} temporary file(s) left by an interrupted run", again.Err);
+        Assert.Contains("0 done, 12 reused", again.Out);
     }
 
     [Fact]

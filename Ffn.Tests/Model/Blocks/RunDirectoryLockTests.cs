@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ffn.Model.Blocks;
+using Ffn.Model.Volumes;
 using Ffn.Tests.Support;
 
 namespace Ffn.Tests.Model.Blocks;
@@ -48,5 +49,35 @@ public class RunDirectoryLockTests
         {
             if (!holder.HasExited) holder.Kill(entireProcessTree: true);
         }
+    }
+
+    [Fact]
+    public void Taking_the_lock_deletes_the_temporaries_of_writers_that_died_and_nothing_else()
+    {
+        using var tmp = new TempDir();
+        var blocks = Directory.CreateDirectory(Path.Combine(tmp.Path, "blocks")).FullName;
+        string[] stale =
+        [
+            AtomicFile.TempPathFor(Path.Combine(tmp.Path, "final_result.h5")),
+            AtomicFile.TempPathFor(Path.Combine(tmp.Path, "summary.json")),
+            AtomicFile.TempPathFor(Path.Combine(blocks, "seg_0_0_0.npz")),
+            Path.Combine(tmp.Path, "final_result.tif.tmp-" + Guid.NewGuid().ToString("N")), // the volume writers' old names
+        ];
+        string[] kept =
+        [
+            Path.Combine(tmp.Path, "final_result.h5"),
+            Path.Combine(tmp.Path, "notes.tmp-draft"),
+            Path.Combine(blocks, "seg_0_0_0.npz"),
+            Path.Combine(blocks, "seg_0_0_0.ckpt.npz"),
+        ];
+        foreach (var f in stale.Concat(kept)) File.WriteAllText(f, "x");
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "deeper"));
+        var below = AtomicFile.TempPathFor(Path.Combine(tmp.Path, "deeper", "x.h5")); // not a run directory's
+        File.WriteAllText(below, "x");
+
+        using var taken = RunDirectoryLock.TryAcquire(tmp.Path, out _)!;
+        Assert.Equal(stale.Order(), taken.RemovedTemporaries.Order());
+        Assert.All(stale, f => Assert.False(File.Exists(f), f));
+        Assert.All(kept.Append(below), f => Assert.True(File.Exists(f), f));
     }
 }
