@@ -64,6 +64,9 @@ public sealed record RunRequest
 /// </summary>
 public static class LocalRun
 {
+    // Cancelled blocks stop at their next FoV step, so one forward pass is what a drain normally waits for.
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
     public static async Task<IFfnMessage> RunAsync(ActorSystem system, RunRequest r, CancellationToken cancel)
     {
         if (r.MakeProcessor == null) throw new ArgumentException("a local run needs a block processor");
@@ -71,7 +74,9 @@ public static class LocalRun
         var prefix = $"run-{r.Job.RunId}";
         var watcher = system.ActorOf(Props.Create(() => new Waiter(done)), $"{prefix}-waiter");
         var (coordinator, stitcher) = r.StartCoordinator(system, watcher, prefix);
-        var pool = system.ActorOf(WorkerPool.Props(coordinator, r.Workers, r.MakeProcessor, r.WorkerReplaceBackoff), $"{prefix}-workers");
+        var inFlight = new InFlightBlocks();
+        var pool = system.ActorOf(WorkerPool.Props(coordinator, r.Workers, r.MakeProcessor, r.WorkerReplaceBackoff, inFlight: inFlight),
+            $"{prefix}-workers");
         await using var reg = cancel.Register(() => done.TrySetCanceled(cancel));
         try
         {
@@ -85,6 +90,9 @@ public static class LocalRun
                 try { await a.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
                 catch (Exception e) when (e is TaskCanceledException or AskTimeoutException) { }
             }
+            // Stopped workers' blocks may still be inside libtorch: the caller must not exit (or tear down) under them.
+            int busy = await inFlight.DrainAsync(DrainTimeout).ConfigureAwait(false);
+            if (busy > 0) r.Progress?.Invoke($"{busy} block thread(s) still busy after {DrainTimeout.TotalSeconds:F0} s; not waiting longer");
         }
     }
 

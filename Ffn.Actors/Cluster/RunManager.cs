@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using Ffn.Actors.Messages;
+using Ffn.Model.Blocks;
 
 namespace Ffn.Actors.Cluster;
 
@@ -55,6 +56,22 @@ public sealed class RunManager : ReceiveActor
         }
         var self = Self;
         var runId = spec.RunId;
+        // The coordinator writes the run directory (summary, final result; its workers the blocks): it holds the lock.
+        RunDirectoryLock? runLock;
+        string? busy;
+        try
+        {
+            runLock = RunDirectoryLock.TryAcquire(spec.RunDir, out busy);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            (runLock, busy) = (null, $"cannot lock it ({e.Message})");
+        }
+        if (runLock == null)
+        {
+            Sender.Tell(new RunAborted(runId, $"{spec.RunDir}: {busy}"));
+            return;
+        }
         void Progress(string line)
         {
             _log(line);
@@ -62,7 +79,7 @@ public sealed class RunManager : ReceiveActor
         }
         var request = RunRequest.From(spec, makeProcessor: null, workers: 0, Progress);
         var (coordinator, stitcher) = request.StartCoordinator(Context, Self, $"run-{runId}-{Guid.NewGuid():N}"[..24]);
-        _run = new Current(runId, coordinator, stitcher, Sender);
+        _run = new Current(runId, coordinator, stitcher, Sender, runLock);
         _log($"run {runId}: started on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: {request.Blocks.Count} blocks in {spec.RunDir}");
         Sender.Tell(new RunAccepted(runId));
         foreach (var (id, worker) in _parked) coordinator.Tell(new RequestWork(id), worker);
@@ -77,8 +94,11 @@ public sealed class RunManager : ReceiveActor
         cur.ReportTo.Tell(verdict);
         Context.Stop(cur.Coordinator);
         Context.Stop(cur.Stitcher);
+        cur.Lock.Dispose();
         _run = null;
     }
+
+    protected override void PostStop() => _run?.Lock.Dispose();
 
     /// <summary>Blocks and seconds per node (the address part of the worker ids in the summary).</summary>
     private static string PerNode(string summaryJson)
@@ -104,5 +124,5 @@ public sealed class RunManager : ReceiveActor
         return i > 0 ? workerId[..i] : workerId;
     }
 
-    private sealed record Current(string RunId, IActorRef Coordinator, IActorRef Stitcher, IActorRef ReportTo);
+    private sealed record Current(string RunId, IActorRef Coordinator, IActorRef Stitcher, IActorRef ReportTo, RunDirectoryLock Lock);
 }

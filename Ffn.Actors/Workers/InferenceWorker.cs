@@ -18,17 +18,21 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     private readonly TimeSpan _requestEvery;
     private readonly Action<string>? _log;
     private readonly string _id;
+    private readonly InFlightBlocks? _inFlight;
     private (string RunId, IBlockProcessor Processor)? _processor;
     private CancellationTokenSource? _cancel;
-    private Task? _running;
+    // The current block's thread, until this worker has taken its Finished.
+    private Task<Finished>? _block;
     private (AssignBlock Block, IActorRef From)? _current;
     private readonly System.Diagnostics.Stopwatch _idle = System.Diagnostics.Stopwatch.StartNew();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public InferenceWorker(IActorRef coordinator, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan requestEvery, Action<string>? log)
+    public InferenceWorker(IActorRef coordinator, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan requestEvery, Action<string>? log,
+        InFlightBlocks? inFlight)
     {
         _log = log;
+        _inFlight = inFlight;
         _coordinator = coordinator;
         _makeProcessor = makeProcessor;
         _requestEvery = requestEvery;
@@ -49,8 +53,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     }
 
     public static Props Props(IActorRef coordinator, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan requestEvery = default,
-        Action<string>? log = null) =>
-        Akka.Actor.Props.Create(() => new InferenceWorker(coordinator, makeProcessor, requestEvery, log));
+        Action<string>? log = null, InFlightBlocks? inFlight = null) =>
+        Akka.Actor.Props.Create(() => new InferenceWorker(coordinator, makeProcessor, requestEvery, log, inFlight));
 
     protected override void PreStart()
     {
@@ -62,9 +66,19 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     {
         _cancel?.Cancel();
         var p = _processor?.Processor;
-        // The model may still be in use by an abandoned block: dispose it when that thread lets go.
-        if (_running is { IsCompleted: false } t) t.ContinueWith(_ => p?.Dispose(), TaskScheduler.Default);
-        else p?.Dispose();
+        if (_block is not { } block)
+        {
+            p?.Dispose();
+            return;
+        }
+        // The block may still be inside the network: its thread disposes the models (this worker's and one the block
+        // made) when it lets go, and whoever owns the process waits for that (InFlightBlocks) before exiting.
+        var released = block.ContinueWith(t =>
+        {
+            p?.Dispose();
+            if (t.IsCompletedSuccessfully) t.Result.NewProcessor?.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _inFlight?.Add(released);
     }
 
     private void OnAssign(AssignBlock m)
@@ -82,7 +96,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         var spec = new BlockSpec(m.BlockId, default, m.Core, m.Seg, m.Read);
         var self = Self;
         var cached = _processor;
-        _running = Task.Factory.StartNew(() =>
+        var block = Task.Factory.StartNew(() =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IBlockProcessor? made = null;
@@ -95,7 +109,10 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             {
                 return new Finished(m, null, e, clock.Elapsed.TotalSeconds, made);
             }
-        }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ContinueWith(t =>
+        }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _block = block;
+        _inFlight?.Add(block);
+        block.ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully) self.Tell(t.Result);
             else self.Tell(new Finished(m, null, (Exception?)t.Exception ?? new OperationCanceledException(), 0, null));
@@ -113,7 +130,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         var m = f.Block;
         if (_current is not { } c || c.Block.BlockId != m.BlockId || c.Block.Attempt != m.Attempt) return;
         _current = null;
-        _running = null;
+        _block = null;
         _log?.Invoke($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} {(f.Outcome != null ? "committed" : "failed")} in {f.Seconds:F1} s");
         if (f.Outcome is { } o)
             c.From.Tell(new BlockCompleted(m.RunId, m.BlockId, m.Attempt, _id, o.ResultPath, o.Objects, o.Counters, o.Seconds));

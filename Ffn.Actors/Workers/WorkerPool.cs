@@ -15,14 +15,16 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
     private readonly TimeSpan _requestEvery;
     private readonly Action<string>? _log;
     private readonly TimeSpan _replaceAfter;
+    private readonly InFlightBlocks? _inFlight;
     private int _serial;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public WorkerPool(IActorRef coordinator, int workers, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan replaceAfter, TimeSpan requestEvery,
-        Action<string>? log)
+        Action<string>? log, InFlightBlocks? inFlight)
     {
         _log = log;
+        _inFlight = inFlight;
         _coordinator = coordinator;
         _makeProcessor = makeProcessor;
         _replaceAfter = replaceAfter;
@@ -37,8 +39,8 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
     }
 
     public static Props Props(IActorRef coordinator, int workers, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan replaceAfter,
-        TimeSpan requestEvery = default, Action<string>? log = null) =>
-        Akka.Actor.Props.Create(() => new WorkerPool(coordinator, workers, makeProcessor, replaceAfter, requestEvery, log));
+        TimeSpan requestEvery = default, Action<string>? log = null, InFlightBlocks? inFlight = null) =>
+        Akka.Actor.Props.Create(() => new WorkerPool(coordinator, workers, makeProcessor, replaceAfter, requestEvery, log, inFlight));
 
     // Infrastructure faults inside a worker actor restart it (it re-registers in PreStart); block errors never get here.
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -46,7 +48,7 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
 
     private void Spawn()
     {
-        var w = Context.ActorOf(InferenceWorker.Props(_coordinator, _makeProcessor, _requestEvery, _log), $"worker-{++_serial}");
+        var w = Context.ActorOf(InferenceWorker.Props(_coordinator, _makeProcessor, _requestEvery, _log, _inFlight), $"worker-{++_serial}");
         Context.Watch(w);
     }
 

@@ -75,7 +75,9 @@ public static class RunCommand
             Vec3i shape;
             using (var reader = VolumeStore.OpenRead(spec)) shape = reader.Info.Shape;
 
-            var cfg = ModelCheckpoint.Load(modelPath).Config;
+            ModelConfig cfg;
+            // Disposed here: left to the finalizer thread, the network's tensors could be freed while the process exits.
+            using (var net = ModelCheckpoint.Load(modelPath)) cfg = net.Config;
             var fov = cfg.FovSize;
             var block = Flags.ParseVec("--block-shape", r.GetValue(blockShape), positive: false);
             var effBlock = new Vec3i(block.Z <= 0 ? shape.Z : Math.Min(block.Z, shape.Z), block.Y <= 0 ? shape.Y : Math.Min(block.Y, shape.Y), block.X <= 0 ? shape.X : Math.Min(block.X, shape.X));
@@ -143,6 +145,11 @@ public static class RunCommand
 
             var blocks = BlockGrid.Tile(shape, block, ov, margin, fov);
             var manifest = RunManifest.For(settings, shape, effBlock, ov, margin, maskSpec?.ToString());
+            OutputDirectory.Ensure("--output", outDir);
+            using var runLock = RunDirectoryLock.TryAcquire(outDir, out var busy)
+                ?? throw new UsageException($"--output {outDir}: {busy}; wait for it to end or stop it");
+            if (runLock.RemovedTemporaries.Count > 0)
+                ctx.Progress.Report($"removed {runLock.RemovedTemporaries.Count} temporary file(s) left by an interrupted run");
             PrepareRunDir(outDir, manifest, r.GetValue(force));
             manifest.Save(outDir);
 
@@ -172,6 +179,8 @@ public static class RunCommand
             IFfnMessage verdict;
             if (clusterConfig != null)
             {
+                // From here on the cluster's coordinator writes in the run directory, and holds its lock (RunManager).
+                runLock.Dispose();
                 var system = ActorSystem.Create("ffn", clusterConfig!);
                 try
                 {
@@ -217,10 +226,9 @@ public static class RunCommand
         return cmd;
     }
 
-    /// <summary>Creates the run directory, or checks that the run in it is this one (same input, model, geometry).</summary>
+    /// <summary>Checks that the run in the (locked) run directory is this one (same input, model, geometry).</summary>
     private static void PrepareRunDir(string outDir, RunManifest manifest, bool force)
     {
-        OutputDirectory.Ensure("--output", outDir);
         var store = new BlockResultStore(outDir);
         var old = RunManifest.Load(outDir);
         bool hasResults = Directory.Exists(store.BlocksDir) && Directory.EnumerateFileSystemEntries(store.BlocksDir).Any();

@@ -1,14 +1,31 @@
+using System.Text.RegularExpressions;
+
 namespace Ffn.Model.Volumes;
 
 /// <summary>
 /// Writes a file under a temporary name in the same directory and renames it into place, so a reader (or a resumed
 /// run) never sees a half-written file: the rename is the commit.
 /// </summary>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     public static string TempPathFor(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!,
             "." + Path.GetFileName(path) + ".tmp-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>A name <see cref="TempPathFor"/> makes (or, with 32 hex digits, the volume writers made before they used it).</summary>
+    public static bool IsTemporary(string path) => TempName().IsMatch(Path.GetFileName(path));
+
+    /// <summary>
+    /// Deletes the temporaries in <paramref name="dir"/> (not below it), left by processes that died mid-write; returns
+    /// their names. Only for a directory no other process can be writing in, or it deletes their live files.
+    /// </summary>
+    public static IReadOnlyList<string> DeleteTemporaries(string dir)
+    {
+        if (!Directory.Exists(dir)) return [];
+        var stale = Directory.EnumerateFiles(dir).Where(IsTemporary).ToList();
+        foreach (var f in stale) TryDelete(f);
+        return stale;
+    }
 
     public static void Write(string path, Action<Stream> write)
     {
@@ -39,4 +56,7 @@ public static class AtomicFile
     {
         try { if (File.Exists(path)) File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+
+    [GeneratedRegex(@"\.tmp-([0-9a-f]{8}|[0-9a-f]{32})$")]
+    private static partial Regex TempName();
 }

@@ -152,5 +152,53 @@ public class LocalRunTests : IDisposable
         Assert.InRange(gtOf.Count, gtObjects, gtObjects + gtObjects / 10);
     }
 
+    [Fact]
+    public async Task A_cancelled_run_returns_only_after_running_blocks_let_go_and_their_models_are_disposed_on_their_threads()
+    {
+        using var stop = new CancellationTokenSource();
+        var made = new System.Collections.Concurrent.ConcurrentBag<UninterruptibleProcessor>();
+        var req = Request(Path.Combine(_tmp.Path, "cancelled")) with
+        {
+            MakeProcessor = _ =>
+            {
+                var p = new UninterruptibleProcessor(stop);
+                made.Add(p);
+                return p;
+            },
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(req, stop.Token));
+        // What the process would do next is exit, and exit() tears down libtorch: no block may still be inside it.
+        Assert.NotEmpty(made);
+        Assert.All(made, p =>
+        {
+            Assert.False(p.Inside, "a block was still inside its long call when the run returned");
+            Assert.True(p.DisposedAfterItsLastCall, "the block's model was not disposed after its last call, on that call's thread");
+        });
+    }
+
+    /// <summary>Like a forward pass, a call that cannot be interrupted: it cancels the run, then keeps its thread a while.</summary>
+    private sealed class UninterruptibleProcessor(CancellationTokenSource stopRun) : IBlockProcessor
+    {
+        private volatile bool _inside;
+        private volatile bool _disposedAfterLastCall;
+        private int _lastThread;
+
+        public bool Inside => _inside;
+        public bool DisposedAfterItsLastCall => _disposedAfterLastCall;
+
+        public BlockOutcome Process(BlockSpec block, CancellationToken cancel)
+        {
+            _inside = true;
+            _lastThread = Environment.CurrentManagedThreadId;
+            stopRun.Cancel();
+            Thread.Sleep(1500);
+            _inside = false;
+            cancel.ThrowIfCancellationRequested();
+            throw new InvalidOperationException("the run should have been cancelled");
+        }
+
+        public void Dispose() => _disposedAfterLastCall = !_inside && Environment.CurrentManagedThreadId == _lastThread;
+    }
+
     public void Dispose() => _tmp.Dispose();
 }

@@ -151,6 +151,31 @@ public class ClusterTests : IDisposable
         File.WriteAllText(Path.Combine(Path.GetTempPath(), "ffn-cluster-test-sigterm.log"), Logs);
     }
 
+    [Fact]
+    public void The_coordinator_holds_the_run_directory_while_it_runs_the_run_so_a_local_run_there_is_refused()
+    {
+        int port = FfnProcess.FreePort();
+        var seeds = $"akka.tcp://ffn@127.0.0.1:{port}";
+        var coord = Node("coordinator", "coordinator", port, seeds);
+        coord.WaitForLine(l => l.Contains($":{port} up [coordinator]"), Minute);
+        var clustered = _tmp.File("clustered");
+        var submit = Start("submitter", ["run", "--cluster", "--seed-nodes", seeds, "--resubmit-interval", "1", .. RunArgs(clustered)]);
+        // No worker yet: the run stays started on the coordinator, which writes its directory from now on.
+        coord.WaitForLine(l => l.Contains($"started on akka.tcp://ffn@127.0.0.1:{port}"), Minute);
+
+        var local = Cli.Run(["run", .. RunArgs(clustered)]);
+        Assert.True(local.ExitCode == 2, $"exit {local.ExitCode}: {local.Err}\n{Logs}");
+        Assert.Contains($"--output {clustered}: in use by another ffn run (pid {coord.Id} on {Environment.MachineName})", local.Err);
+
+        Node("worker-1", "worker", 0, seeds);
+        Assert.True(submit.WaitForExit(TimeSpan.FromMinutes(3)), "the run did not finish\n" + Logs);
+        Assert.True(submit.ExitCode == 0, Logs);
+        // Finished: the coordinator let go of the directory.
+        var after = Cli.Run(["run", .. RunArgs(clustered)]);
+        Assert.True(after.ExitCode == 0, after.Err);
+        Assert.Contains("0 done, 12 reused", after.Out);
+    }
+
     public void Dispose()
     {
         foreach (var p in _procs) p.Dispose();

@@ -162,6 +162,111 @@ print(len(np.unique(a[a > 0])))
         Assert.False(Directory.Exists(tmp.File("flags")));
     }
 
+    /// <summary>
+    /// A run whose blocks are mostly time inside libtorch, as with a real network: 6 blocks of a synthetic volume,
+    /// a few FoV steps each (the TestModels.BrightObjects flood fill, 33³ FoV, deltas 16), and 128 zero features that
+    /// make each forward pass take about a second.
+    /// </summary>
+    private static string[] SlowRunArgs(TempDir tmp, string outDir)
+    {
+        var input = tmp.File("cells.h5");
+        if (!File.Exists(input)) Assert.Equal(0, Cli.Run("synth", input, "--shape", "40,80,120", "--seed", "4").ExitCode);
+        var model = tmp.File("slow.pkl");
+        if (!File.Exists(model)) TestModels.BrightObjects(model, fov: 33, delta: 16, features: 128);
+        return ["run", "--input", input + ":raw", "--model", model, "--output", outDir, "--block-shape", "0,40,40", "--min-seg-size", "20",
+                "--workers", "2", "--threads", "1", "--merge", "none"];
+    }
+
+    private static bool BlockCommitted(string line) => line.StartsWith("block seg_", StringComparison.Ordinal) && line.Contains(" objects in ");
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void A_termination_signal_after_the_first_block_exits_130_every_time_and_the_rerun_resumes()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.File("run");
+        var args = SlowRunArgs(tmp, outDir);
+        // SIGTERM (as kill or a service manager sends it; SIGINT takes the same path but a test host may ignore it), a
+        // second after a block: its worker is then inside the first forward pass of its next block, the other one
+        // inside some forward pass of its own.
+        const int trials = 3;
+        for (int trial = 0; trial < trials; trial++)
+        {
+            using var p = new FfnProcess($"trial {trial}", args);
+            p.WaitForLine(BlockCommitted, TimeSpan.FromMinutes(3));
+            Thread.Sleep(1000);
+            FfnProcess.Terminate(p);
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "no exit within a minute of SIGTERM\n" + p.Log);
+            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode} (139 = SIGSEGV)\n{p.Log}");
+            Assert.Contains("ffn: error: cancelled", p.Log);
+        }
+        var rerun = Cli.Run(args);
+        Assert.True(rerun.ExitCode == 0, rerun.Err);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        Assert.True((int)summary["blocks_reused"]! >= trials, summary.ToJsonString()); // each trial committed a block
+        Assert.Equal(6, (int)summary["blocks_reused"]! + (int)summary["blocks_done"]!);
+    }
+
+    [Fact]
+    public void A_second_run_on_a_directory_in_use_is_refused_before_it_writes_and_a_killed_runs_lock_does_not_block_the_resume()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.File("run");
+        var args = SlowRunArgs(tmp, outDir);
+        using var first = new FfnProcess("first", args);
+        first.WaitForLine(BlockCommitted, TimeSpan.FromMinutes(3));
+        var manifest = File.ReadAllBytes(Path.Combine(outDir, "run.json"));
+        // Stands for a temporary the first run is writing right now.
+        var live = AtomicFile.TempPathFor(Path.Combine(outDir, "final_result.h5"));
+        File.WriteAllText(live, "being written");
+
+        // The same run twice would compute every block twice; another model with --force would delete the first's blocks.
+        var otherModel = args.ToArray();
+        otherModel[Array.IndexOf(args, "--model") + 1] = TinyModel(tmp);
+        foreach (var second in new[] { args, [.. otherModel, "--force"] })
+        {
+            var r = Cli.Run(second);
+            Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Err}\n{first.Log}");
+            var line = Assert.Single(r.ErrLines);
+            Assert.Equal($"ffn: error: --output {outDir}: in use by another ffn run (pid {first.Id} on {Environment.MachineName}); wait for it to end or stop it", line);
+        }
+        Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(outDir, "run.json")));
+        Assert.True(File.Exists(live), "a refused run deleted the running one's temporary");
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "blocks"), "seg_*.json"));
+
+        first.Kill(); // SIGKILL: its lock goes with it
+        var resumed = Cli.Run(args);
+        Assert.True(resumed.ExitCode == 0, resumed.Err);
+        Assert.Matches(@"complete: \d+ done, [1-9]\d* reused", resumed.Out);
+        Assert.False(File.Exists(live), "the dead run's temporary was left behind");
+    }
+
+    [Fact]
+    public void A_run_removes_the_temporaries_a_killed_run_left_behind()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TinyModel(tmp);
+        var outDir = tmp.File("run");
+        Assert.Equal(0, Cli.Run(RunArgs(input, model, outDir)).ExitCode);
+        // What SIGKILL during stitching (and during a block's commit) leaves: the writers' temporaries, here made by
+        // their own naming; the last is how the volume writers named them before.
+        string[] left =
+        [
+            AtomicFile.TempPathFor(Path.Combine(outDir, "final_result.h5")),
+            AtomicFile.TempPathFor(Path.Combine(outDir, "final_result.tif")),
+            AtomicFile.TempPathFor(Path.Combine(outDir, "blocks", "seg_8_0_0.npz")),
+            Path.Combine(outDir, "final_result.h5.tmp-" + Guid.NewGuid().ToString("N")),
+        ];
+        foreach (var f in left) File.WriteAllBytes(f, new byte[4096]);
+
+        var again = Cli.Run(RunArgs(input, model, outDir));
+        Assert.True(again.ExitCode == 0, again.Err);
+        Assert.All(left, f => Assert.False(File.Exists(f), f));
+        Assert.Contains($"removed {left.Length} temporary file(s) left by an interrupted run", again.Err);
+        Assert.Contains("0 done, 12 reused", again.Out);
+    }
+
     [Fact]
     public void Bad_input_gets_one_line_naming_the_flag()
     {

@@ -26,6 +26,7 @@ public sealed class FfnProcess : IDisposable
     }
 
     public string Name { get; }
+    public int Id => _p.Id;
     public bool HasExited => _p.HasExited;
     public int ExitCode => _p.ExitCode;
 

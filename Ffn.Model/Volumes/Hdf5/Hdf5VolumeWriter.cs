@@ -67,7 +67,7 @@ public sealed class Hdf5VolumeWriter : IDisposable
         if (!Directory.Exists(dir)) throw new VolumeException($"{path}: directory {dir} does not exist");
         if (Directory.Exists(full)) throw new VolumeException($"{path}: is a directory");
         // Same directory as the target, so the final rename stays on one file system and is atomic.
-        var temp = $"{full}.tmp-{Guid.NewGuid():N}";
+        var temp = AtomicFile.TempPathFor(full);
         try
         {
             var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);

@@ -68,7 +68,7 @@ public sealed class TiffVolumeWriter : IDisposable
             throw new VolumeException($"{path}: {estimate} bytes of {dtype.Name()} {shape} exceed a classic TIFF's 4 GB; "
                 + "write a BigTIFF");
 
-        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        var temp = AtomicFile.TempPathFor(path);
         TiffLib.Init();
         TiffLib.ClearError();
         var tif = LibTiff.Open(temp, big ? "w8" : "w");
