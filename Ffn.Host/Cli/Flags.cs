@@ -16,8 +16,18 @@ public static class Flags
         if (ctx.Config.Has(key))
         {
             var value = ctx.Config.Get<T>(key);
+            if (value is double d && !float.IsFinite((float)d))
+                throw new UsageException($"config key {key}: must be a finite float32 number, got {d}");
             opt.DefaultValueFactory = _ => value;
         }
+        // NaN passes every range check written as a comparison; a float setting is refused here, for every command.
+        if (typeof(T) == typeof(double) || typeof(T) == typeof(double?))
+            opt.Validators.Add(result =>
+            {
+                if (result.Implicit || result.Tokens.Count == 0) return;
+                if (result.GetValueOrDefault<T>() is double v && !float.IsFinite((float)v))
+                    result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} must be a finite float32 number, got {result.Tokens[0].Value}"));
+            });
         return opt;
     }
 

@@ -40,4 +40,16 @@ public class CommandLineTests
         Assert.All(r.ErrLines.SkipLast(1), l => Assert.StartsWith("ffn model forward: ", l));
         Assert.Equal("Run 'ffn model forward --help' for usage.", r.ErrLines[^1]);
     }
+
+    /// <summary>NaN passed every range check written as a comparison (`--min-iou NaN` merged nothing, `--retry-backoff NaN` crashed).</summary>
+    [Theory]
+    [InlineData("ffn run", "run no-such.h5:raw out --min-iou NaN", "--min-iou must be a finite float32 number, got NaN")]
+    [InlineData("ffn run", "run no-such.h5:raw out --retry-backoff Infinity", "--retry-backoff must be a finite float32 number, got Infinity")]
+    [InlineData("ffn synth", "synth o.h5 --noise 1e300", "--noise must be a finite float32 number, got 1e300")]
+    public void Float_flags_must_be_finite_for_every_command(string command, string args, string message)
+    {
+        var r = Cli.Run(args.Split(' '));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal([$"{command}: {message}", $"Run '{command} --help' for usage."], r.ErrLines);
+    }
 }
