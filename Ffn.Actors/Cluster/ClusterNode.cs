@@ -15,33 +15,31 @@ public static class ClusterNode
             ClusterRoles.ProxyName);
 
     /// <summary>The run manager singleton's host on a coordinator-role node.</summary>
-    public static IActorRef StartCoordinator(ActorSystem system, Action<string> log) =>
+    public static IActorRef StartCoordinator(ActorSystem system, IActorRef log) =>
         system.ActorOf(ClusterSingletonManager.Props(RunManager.Props(log), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName(ClusterRoles.SingletonName)),
             ClusterRoles.ManagerName);
 
     /// <summary>A pool of workers that pull blocks from the singleton (through the proxy).</summary>
-    public static IActorRef StartWorkers(ActorSystem system, IActorRef proxy, int workers, Func<RunJob, IBlockProcessor> makeProcessor,
-        TimeSpan requestEvery, Action<string>? log) =>
-        system.ActorOf(WorkerPool.Props(proxy, workers, makeProcessor, TimeSpan.FromSeconds(1), requestEvery, log), "workers");
+    public static IActorRef StartWorkers(ActorSystem system, IActorRef proxy, BlockProcessorFactory processors, WorkerPoolSettings settings, IActorRef log,
+        InFlightBlocks inFlight) =>
+        system.ActorOf(WorkerPool.Props(proxy, processors, settings, log, inFlight), "workers");
 
-    public static IActorRef LogMembership(ActorSystem system, Action<string> log) =>
+    public static IActorRef LogMembership(ActorSystem system, IActorRef log) =>
         system.ActorOf(MembershipLogger.Props(log), "membership");
 
     /// <summary>Submits a run from a submitter-role member and waits for its verdict.</summary>
     public static async Task<IFfnMessage> SubmitAsync(ActorSystem system, IActorRef proxy, RunSpec spec, TimeSpan resubmitEvery,
         Action<string> progress, CancellationToken cancel)
     {
-        var done = new TaskCompletionSource<IFfnMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var submitter = system.ActorOf(Submitter.Props(proxy, spec, resubmitEvery, progress, done), $"submit-{spec.RunId}");
-        await using var reg = cancel.Register(() => done.TrySetCanceled(cancel));
+        var client = RunClient.Submit(system, proxy, spec, resubmitEvery, progress);
         try
         {
-            return await done.Task.ConfigureAwait(false);
+            return await client.Verdict.WaitAsync(cancel).ConfigureAwait(false);
         }
         finally
         {
-            system.Stop(submitter);
+            system.Stop(client.Ref);
         }
     }
 }

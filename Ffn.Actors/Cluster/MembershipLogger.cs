@@ -1,13 +1,15 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Ffn.Actors.Messages;
 
 namespace Ffn.Actors.Cluster;
 
-/// <summary>Logs cluster membership changes (joins, unreachable, removed) as one line each.</summary>
+/// <summary>Logs cluster membership changes (joins, unreachable, removed) as one line each, to this node's <see cref="LineLog"/>.</summary>
 public sealed class MembershipLogger : ReceiveActor
 {
-    public MembershipLogger(Action<string> log)
+    public MembershipLogger(IActorRef lineLog)
     {
+        void log(string line) => lineLog.Tell(new LogLine(line));
         Receive<ClusterEvent.MemberUp>(m => log($"cluster: {m.Member.Address} up [{string.Join(",", m.Member.Roles)}]"));
         Receive<ClusterEvent.UnreachableMember>(m => log($"cluster: {m.Member.Address} unreachable"));
         Receive<ClusterEvent.ReachableMember>(m => log($"cluster: {m.Member.Address} reachable again"));
@@ -15,7 +17,7 @@ public sealed class MembershipLogger : ReceiveActor
         Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
-    public static Props Props(Action<string> log) => Akka.Actor.Props.Create(() => new MembershipLogger(log));
+    public static Props Props(IActorRef log) => Akka.Actor.Props.Create(() => new MembershipLogger(log));
 
     protected override void PreStart() =>
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,

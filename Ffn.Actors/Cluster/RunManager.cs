@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using Ffn.Actors.Messages;
@@ -10,17 +9,18 @@ namespace Ffn.Actors.Cluster;
 /// The cluster singleton (role coordinator): owns the current run's coordinator and stitcher, hands workers'
 /// requests to it, parks them between runs. A run is (re)started by <see cref="SubmitRun"/>: after a fail-over the
 /// submitter's next resubmission starts it here, and the coordinator rebuilds its state from the committed blocks.
+/// The run's progress lines go to this node's log and on to the submitter.
 /// </summary>
 public sealed class RunManager : ReceiveActor
 {
-    private readonly Action<string> _log;
+    private readonly IActorRef _log;
     private readonly ILoggingAdapter _akkaLog = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _parked = [];
     // Verdicts of finished runs: a resubmission that crossed the verdict gets it again instead of a rerun.
     private readonly Dictionary<string, IFfnMessage> _finished = [];
     private Current? _run;
 
-    public RunManager(Action<string> log)
+    public RunManager(IActorRef log)
     {
         _log = log;
         Receive<SubmitRun>(OnSubmit);
@@ -29,12 +29,20 @@ public sealed class RunManager : ReceiveActor
             if (_run != null) _run.Coordinator.Forward(m);
             else _parked[m.WorkerId] = Sender;
         });
-        Receive<RunProgressLine>(m => _run?.ReportTo.Tell(m));
+        Receive<RunProgressLine>(m =>
+        {
+            if (_run is not { } cur || cur.RunId != m.RunId) return;
+            Log(m.Text);
+            cur.ReportTo.Tell(m);
+        });
         Receive<RunCompleted>(m => Finish(m, m.RunId, $"run {m.RunId} {(m.Complete ? "complete" : "INCOMPLETE")}; summary {m.SummaryPath}\n{PerNode(m.Summary)}"));
         Receive<RunAborted>(m => Finish(m, m.RunId, $"run {m.RunId} aborted: {m.Error}"));
     }
 
-    public static Props Props(Action<string> log) => Akka.Actor.Props.Create(() => new RunManager(log));
+    /// <param name="log">This node's <see cref="LineLog"/>.</param>
+    public static Props Props(IActorRef log) => Akka.Actor.Props.Create(() => new RunManager(log));
+
+    private void Log(string line) => _log.Tell(new LogLine(line));
 
     private void OnSubmit(SubmitRun m)
     {
@@ -54,14 +62,13 @@ public sealed class RunManager : ReceiveActor
             else Sender.Tell(new RunAborted(spec.RunId, $"the cluster is busy with run {cur.RunId}; submit again when it is done"));
             return;
         }
-        var self = Self;
         var runId = spec.RunId;
         // The coordinator writes the run directory (summary, final result; its workers the blocks): it holds the lock.
         RunDirectoryLock? runLock;
         string? busy;
         try
         {
-            runLock = RunDirectoryLock.TryAcquire(spec.RunDir, out busy);
+            runLock = RunDirectoryLock.TryAcquire(spec.Plan.RunDir, out busy);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -69,18 +76,12 @@ public sealed class RunManager : ReceiveActor
         }
         if (runLock == null)
         {
-            Sender.Tell(new RunAborted(runId, $"{spec.RunDir}: {busy}"));
+            Sender.Tell(new RunAborted(runId, $"{spec.Plan.RunDir}: {busy}"));
             return;
         }
-        void Progress(string line)
-        {
-            _log(line);
-            self.Tell(new RunProgressLine(runId, line));
-        }
-        var request = RunRequest.From(spec, makeProcessor: null, workers: 0, Progress);
-        var (coordinator, stitcher) = request.StartCoordinator(Context, Self, $"run-{runId}-{Guid.NewGuid():N}"[..24]);
+        var (coordinator, stitcher) = RunPipeline.Start(Context, spec, Self, $"run-{runId}-{Guid.NewGuid():N}"[..24]);
         _run = new Current(runId, coordinator, stitcher, Sender, runLock);
-        _log($"run {runId}: started on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: {request.Blocks.Count} blocks in {spec.RunDir}");
+        Log($"run {runId}: started on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}: {spec.Plan.Blocks.Count} blocks in {spec.Plan.RunDir}");
         Sender.Tell(new RunAccepted(runId));
         foreach (var (id, worker) in _parked) coordinator.Tell(new RequestWork(id), worker);
         _parked.Clear();
@@ -89,7 +90,7 @@ public sealed class RunManager : ReceiveActor
     private void Finish(IFfnMessage verdict, string runId, string line)
     {
         if (_run is not { } cur || cur.RunId != runId) return;
-        _log(line);
+        Log(line);
         _finished[runId] = verdict;
         cur.ReportTo.Tell(verdict);
         Context.Stop(cur.Coordinator);
@@ -101,22 +102,11 @@ public sealed class RunManager : ReceiveActor
     protected override void PostStop() => _run?.Lock.Dispose();
 
     /// <summary>Blocks and seconds per node (the address part of the worker ids in the summary).</summary>
-    private static string PerNode(string summaryJson)
-    {
-        try
-        {
-            var rows = JsonNode.Parse(summaryJson)!["blocks"]!.AsArray()
-                .Where(b => (string?)b!["state"] == "done" && b["worker"] != null)
-                .GroupBy(b => NodeOf((string)b!["worker"]!))
-                .Select(g => $"  {g.Key}: {g.Count()} blocks, {g.Sum(b => (double)b!["seconds"]!):F1} s of block time, " +
-                             $"{g.Count() / Math.Max(g.Sum(b => (double)b!["seconds"]!), 1e-9) * 60:F2} blocks/min");
-            return string.Join("\n", rows);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException)
-        {
-            return "";
-        }
-    }
+    private static string PerNode(RunSummary summary) => string.Join("\n", summary.Blocks
+        .Where(b => b.State == "done" && b.Worker != null)
+        .GroupBy(b => NodeOf(b.Worker!))
+        .Select(g => $"  {g.Key}: {g.Count()} blocks, {g.Sum(b => b.Seconds):F1} s of block time, " +
+                     $"{g.Count() / Math.Max(g.Sum(b => b.Seconds), 1e-9) * 60:F2} blocks/min"));
 
     public static string NodeOf(string workerId)
     {

@@ -1,6 +1,6 @@
 namespace Ffn.Actors.Coordinator;
 
-/// <summary>The coordinator's tunables (each a flag and a HOCON key in the host).</summary>
+/// <summary>The coordinator's tunables (each a flag and a HOCON key ffn.run.* in the host).</summary>
 public sealed record CoordinatorSettings
 {
     public int MaxAttempts { get; init; } = 3;
@@ -11,4 +11,7 @@ public sealed record CoordinatorSettings
     public TimeSpan BlockDeadline { get; init; } = TimeSpan.Zero;
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bytes of one output slab the stitcher may hold while it writes the volume.</summary>
+    public long StitchSlabBytes { get; init; } = 1L << 30;
 }

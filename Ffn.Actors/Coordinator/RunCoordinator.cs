@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using Ffn.Actors.Messages;
@@ -11,6 +10,7 @@ namespace Ffn.Actors.Coordinator;
 /// Runs one block-wise segmentation: reuses committed blocks, checks the rest for emptiness, hands blocks to
 /// workers that ask (pull), keeps deadlines and retries, forwards finished blocks to the stitcher, and reports
 /// the summary when the stitcher is done. The decisions live in <see cref="BlockScheduler"/>; this is transport.
+/// Progress lines and the verdict go to whoever started the run (<c>reportTo</c>).
 /// </summary>
 public sealed class RunCoordinator : ReceiveActor, IWithTimers
 {
@@ -22,8 +22,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
     private readonly IActorRef _stitcher;
     private readonly IActorRef _reportTo;
     private readonly CoordinatorSettings _settings;
-    private readonly Action<string> _progress;
-    private readonly JsonNode? _runSettings;
+    private readonly RunSettings? _runSettings;
     private readonly Dictionary<string, IActorRef> _workers = [];
     private readonly HashSet<string> _idle = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -34,7 +33,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public RunCoordinator(RunJob job, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, Func<BlockSpec, bool> isEmpty,
-        IActorRef stitcher, IActorRef reportTo, CoordinatorSettings settings, Action<string>? progress, JsonNode? runSettings)
+        IActorRef stitcher, IActorRef reportTo, CoordinatorSettings settings, RunSettings? runSettings)
     {
         _job = job;
         _runId = job.RunId;
@@ -44,7 +43,6 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
         _stitcher = stitcher;
         _reportTo = reportTo;
         _settings = settings;
-        _progress = progress ?? (_ => { });
         _runSettings = runSettings;
 
         Receive<RequestWork>(OnRequestWork);
@@ -54,15 +52,17 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
         Receive<DeadlineExpired>(OnDeadline);
         Receive<RetryReady>(m => { _scheduler.RetryReady(m.BlockId); Dispatch(); });
         Receive<Terminated>(OnTerminated);
-        Receive<ProgressTick>(_ => _progress(RunProgress.Line(_scheduler, _clock.Elapsed.TotalSeconds)));
+        Receive<ProgressTick>(_ => Progress(RunProgress.Line(_scheduler, _clock.Elapsed.TotalSeconds)));
         Receive<StitchCompleted>(OnStitched);
         Receive<StitchFailed>(m => Abort($"stitching failed: {m.Error}"));
         Receive<CheckFailed>(m => Abort(m.Error));
     }
 
     public static Props Props(RunJob job, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, Func<BlockSpec, bool> isEmpty,
-        IActorRef stitcher, IActorRef reportTo, CoordinatorSettings settings, Action<string>? progress = null, JsonNode? runSettings = null) =>
-        Akka.Actor.Props.Create(() => new RunCoordinator(job, blocks, store, isEmpty, stitcher, reportTo, settings, progress, runSettings));
+        IActorRef stitcher, IActorRef reportTo, CoordinatorSettings settings, RunSettings? runSettings = null) =>
+        Akka.Actor.Props.Create(() => new RunCoordinator(job, blocks, store, isEmpty, stitcher, reportTo, settings, runSettings));
+
+    private void Progress(string line) => _reportTo.Tell(new RunProgressLine(_runId, line));
 
     protected override void PreStart()
     {
@@ -76,7 +76,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
             }
             else unchecked_.Add(b);
         }
-        if (_scheduler.Count - unchecked_.Count > 0) _progress($"reusing {_scheduler.Count - unchecked_.Count} committed block(s) from {_store.BlocksDir}");
+        if (_scheduler.Count - unchecked_.Count > 0) Progress($"reusing {_scheduler.Count - unchecked_.Count} committed block(s) from {_store.BlocksDir}");
 
         // Emptiness checks read image data: off the mailbox, one block at a time, results as messages.
         var self = Self;
@@ -130,7 +130,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
             var a = _scheduler.Acquire(w)!;
             _idle.Remove(w);
             var s = a.Spec;
-            _workers[w].Tell(new AssignBlock(_job, s.Index, a.Attempt, s.Core, s.Seg, s.Read));
+            _workers[w].Tell(new AssignBlock(_job, s, a.Attempt));
             if (_settings.BlockDeadline > TimeSpan.Zero)
                 Timers.StartSingleTimer(("deadline", s.Index), new DeadlineExpired(s.Index, a.Attempt, w), _settings.BlockDeadline);
         }
@@ -142,7 +142,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
         _scheduler.MarkChecked(m.BlockId, m.Empty);
         if (m.Empty)
         {
-            _progress($"block {_scheduler.Blocks[m.BlockId].Spec.Name}: empty, skipped");
+            Progress($"block {_scheduler.Blocks[m.BlockId].Spec.Name}: empty, skipped");
             _stitcher.Tell(new BlockReady(_runId, m.BlockId, null));
             MaybeFinish();
         }
@@ -159,7 +159,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
         Timers.Cancel(("deadline", m.BlockId));
         _scheduler.Complete(m.BlockId, m.Attempt, m.WorkerId, m.ResultPath, m.Seconds, m.Counters);
         var spec = _scheduler.Blocks[m.BlockId].Spec;
-        _progress($"block {spec.Name}: {m.Objects} objects in {m.Seconds:F1} s on {ShortName(m.WorkerId)} (attempt {m.Attempt})");
+        Progress($"block {spec.Name}: {m.Objects} objects in {m.Seconds:F1} s on {ShortName(m.WorkerId)} (attempt {m.Attempt})");
         _stitcher.Tell(new BlockReady(_runId, m.BlockId, m.ResultPath));
         MaybeFinish();
     }
@@ -202,12 +202,12 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
         var backoff = _scheduler.Fail(block, attempt, worker, error, seconds);
         if (backoff is { } delay)
         {
-            _progress($"block {name}: attempt {attempt} failed ({error}); retrying in {delay.TotalSeconds:F1} s");
+            Progress($"block {name}: attempt {attempt} failed ({error}); retrying in {delay.TotalSeconds:F1} s");
             Timers.StartSingleTimer(("retry", block), new RetryReady(block), delay);
         }
         else
         {
-            _progress($"block {name}: failed after {attempt} attempt(s): {error}");
+            Progress($"block {name}: failed after {attempt} attempt(s): {error}");
             MaybeFinish();
         }
     }
@@ -217,7 +217,7 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
         if (_stitching || !_scheduler.IsFinished) return;
         _stitching = true;
         Timers.Cancel("progress");
-        _progress(RunProgress.Line(_scheduler, _clock.Elapsed.TotalSeconds));
+        Progress(RunProgress.Line(_scheduler, _clock.Elapsed.TotalSeconds));
         foreach (var w in _idle) _workers[w].Tell(new NoMoreWork(_runId));
         _idle.Clear();
         _stitcher.Tell(new FinishStitch(_runId));
@@ -225,10 +225,9 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
 
     private void OnStitched(StitchCompleted m)
     {
-        var summary = RunSummary.Build(_scheduler, _clock.Elapsed.TotalSeconds, JsonNode.Parse(m.SummaryJson), _runSettings?.DeepClone());
-        var path = RunSummary.Write(_store.RunDir, summary);
-        bool complete = _scheduler.CountIn(BlockState.Failed) == 0;
-        _reportTo.Tell(new RunCompleted(_runId, complete, path, summary.ToJsonString()));
+        var summary = RunSummary.Of(_scheduler, _clock.Elapsed.TotalSeconds, m.Summary, _runSettings);
+        var path = summary.Write(_store.RunDir);
+        _reportTo.Tell(new RunCompleted(_runId, _scheduler.CountIn(BlockState.Failed) == 0, path, summary));
     }
 
     private void Abort(string error)

@@ -1,4 +1,4 @@
-using Ffn.Model.Geometry;
+using Ffn.Model.Blocks;
 
 namespace Ffn.Actors.Messages;
 
@@ -6,10 +6,11 @@ namespace Ffn.Actors.Messages;
 /// request of a fresh worker instance, so any block the coordinator still thinks it holds is lost.</summary>
 public sealed record RequestWork(string WorkerId, bool Restarted = false) : IFfnMessage;
 
-/// <summary>Coordinator → worker: segment this block. Geometry only; the worker reads the input itself.</summary>
-public sealed record AssignBlock(RunJob Job, int BlockId, int Attempt, Box3 Core, Box3 Seg, Box3 Read) : IWithBlockId
+/// <summary>Coordinator → worker: segment this block (geometry only; the worker reads the input itself).</summary>
+public sealed record AssignBlock(RunJob Job, BlockSpec Block, int Attempt) : IWithBlockId
 {
     public string RunId => Job.RunId;
+    public int BlockId => Block.Index;
 }
 
 /// <summary>Worker → coordinator: the block's result is committed at ResultPath.</summary>
@@ -26,10 +27,13 @@ public sealed record AbandonBlock(string RunId, int BlockId, int Attempt) : IWit
 public sealed record NoMoreWork(string RunId) : IFfnMessage;
 
 /// <summary>Coordinator → whoever started the run: it finished (Complete = no block failed).</summary>
-public sealed record RunCompleted(string RunId, bool Complete, string SummaryPath, string Summary) : IFfnMessage;
+public sealed record RunCompleted(string RunId, bool Complete, string SummaryPath, RunSummary Summary) : IFfnMessage;
 
 /// <summary>Coordinator → whoever started the run: the run could not finish (e.g. stitching failed).</summary>
 public sealed record RunAborted(string RunId, string Error) : IFfnMessage;
 
-/// <summary>Coordinator → whoever started the run: one progress line.</summary>
+/// <summary>Coordinator and stitcher → whoever started the run: one progress line.</summary>
 public sealed record RunProgressLine(string RunId, string Text) : IFfnMessage;
+
+/// <summary>A line for this node's log (worker and run-manager events); never crosses nodes.</summary>
+public sealed record LogLine(string Text);

@@ -1,32 +1,13 @@
 using Ffn.Actors.Coordinator;
 using Ffn.Model.Blocks;
-using Ffn.Model.Geometry;
-using Ffn.Model.Stitching;
-using Ffn.Model.Volumes;
 
 namespace Ffn.Actors.Messages;
 
-/// <summary>
-/// A whole run as data: input geometry, block layout, segmentation and merge settings, where results go. Small
-/// (paths and numbers), so a submitter can hand it to a coordinator on another node, again after a fail-over.
-/// </summary>
-public sealed record RunSpec(
-    string RunId,
-    string RunDir,
-    Vec3i VolumeShape,
-    Vec3i BlockShape,
-    Vec3i Overlap,
-    Vec3i Context,
-    Vec3i Fov,
-    VolumeSpec? Mask,
-    SegmentationSettings Settings,
-    MergeOptions Merge,
-    CoordinatorSettings Coordinator,
-    string SettingsJson) : IFfnMessage
+/// <summary>A run handed to a coordinator: its plan and how the coordinator schedules it (local or on another node).</summary>
+public sealed record RunSpec(RunPlan Plan, CoordinatorSettings Coordinator) : IFfnMessage
 {
-    public RunJob Job => new(RunId, RunDir, Settings);
-    public string H5Path => Path.Combine(RunDir, "final_result.h5");
-    public string TiffPath => Path.Combine(RunDir, "final_result.tif");
+    public string RunId => Plan.RunId;
+    public RunJob Job => new(Plan.RunId, Plan.RunDir, Plan.Segmentation);
 }
 
 /// <summary>Submitter → run manager: start this run, or (same RunId) keep reporting it to me.</summary>

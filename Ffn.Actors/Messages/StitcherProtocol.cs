@@ -1,3 +1,5 @@
+using Ffn.Model.Stitching;
+
 namespace Ffn.Actors.Messages;
 
 /// <summary>Coordinator → stitcher: a block is final. ResultPath null = empty block (all background).</summary>
@@ -7,7 +9,7 @@ public sealed record BlockReady(string RunId, int BlockId, string? ResultPath) :
 public sealed record FinishStitch(string RunId) : IFfnMessage;
 
 /// <summary>Stitcher → coordinator: the output is written.</summary>
-public sealed record StitchCompleted(string RunId, string SummaryJson) : IFfnMessage;
+public sealed record StitchCompleted(string RunId, StitchSummary Summary) : IFfnMessage;
 
 /// <summary>Stitcher → coordinator: merging or writing failed.</summary>
 public sealed record StitchFailed(string RunId, string Error) : IFfnMessage;

@@ -14,9 +14,9 @@ namespace Ffn.Actors.Workers;
 public sealed class InferenceWorker : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _coordinator;
-    private readonly Func<RunJob, IBlockProcessor> _makeProcessor;
+    private readonly BlockProcessorFactory _makeProcessor;
     private readonly TimeSpan _requestEvery;
-    private readonly Action<string>? _log;
+    private readonly IActorRef _log;
     private readonly string _id;
     private readonly InFlightBlocks? _inFlight;
     private (string RunId, IBlockProcessor Processor)? _processor;
@@ -28,8 +28,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public InferenceWorker(IActorRef coordinator, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan requestEvery, Action<string>? log,
-        InFlightBlocks? inFlight)
+    public InferenceWorker(IActorRef coordinator, BlockProcessorFactory makeProcessor, TimeSpan requestEvery, IActorRef log, InFlightBlocks? inFlight)
     {
         _log = log;
         _inFlight = inFlight;
@@ -52,8 +51,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(IActorRef coordinator, Func<RunJob, IBlockProcessor> makeProcessor, TimeSpan requestEvery = default,
-        Action<string>? log = null, InFlightBlocks? inFlight = null) =>
+    /// <param name="log">Where this worker's lines go (this node's <see cref="LineLog"/>, or the run's client).</param>
+    public static Props Props(IActorRef coordinator, BlockProcessorFactory makeProcessor, TimeSpan requestEvery, IActorRef log, InFlightBlocks? inFlight = null) =>
         Akka.Actor.Props.Create(() => new InferenceWorker(coordinator, makeProcessor, requestEvery, log, inFlight));
 
     protected override void PreStart()
@@ -90,10 +89,10 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         }
         _current = (m, Sender);
         // Idle time between handing in a block and getting the next: the pull protocol's overhead per block.
-        _log?.Invoke($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} of run {m.RunId} started after {_idle.Elapsed.TotalMilliseconds:F0} ms idle");
+        _log.Tell(new LogLine($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} of run {m.RunId} started after {_idle.Elapsed.TotalMilliseconds:F0} ms idle"));
         _cancel = new CancellationTokenSource();
         var token = _cancel.Token;
-        var spec = new BlockSpec(m.BlockId, default, m.Core, m.Seg, m.Read);
+        var spec = m.Block;
         var self = Self;
         var cached = _processor;
         var block = Task.Factory.StartNew(() =>
@@ -102,7 +101,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             IBlockProcessor? made = null;
             try
             {
-                var p = cached is { } c && c.RunId == m.RunId ? c.Processor : made = _makeProcessor(m.Job);
+                var p = cached is { } c && c.RunId == m.RunId ? c.Processor : made = _makeProcessor(m.Job.Settings, m.Job.RunDir);
                 return new Finished(m, p.Process(spec, token), null, clock.Elapsed.TotalSeconds, made);
             }
             catch (Exception e)
@@ -131,7 +130,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         if (_current is not { } c || c.Block.BlockId != m.BlockId || c.Block.Attempt != m.Attempt) return;
         _current = null;
         _block = null;
-        _log?.Invoke($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} {(f.Outcome != null ? "committed" : "failed")} in {f.Seconds:F1} s");
+        _log.Tell(new LogLine($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} {(f.Outcome != null ? "committed" : "failed")} in {f.Seconds:F1} s"));
         if (f.Outcome is { } o)
             c.From.Tell(new BlockCompleted(m.RunId, m.BlockId, m.Attempt, _id, o.ResultPath, o.Objects, o.Counters, o.Seconds));
         else

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
 using Ffn.Model.Network;
+using Ffn.Model.Volumes;
 
 namespace Ffn.Host.Cli;
 
@@ -57,6 +58,27 @@ public sealed class InferenceFlags
         };
         o.Validate();
         return o;
+    }
+
+    /// <summary>How to segment, from these flags and the network's own settings (the defaults of the flags not given).</summary>
+    public SegmentationSettings Settings(ParseResult r, ModelConfig cfg, VolumeSpec image, string modelPath, bool autoNormalize, bool keepProbability)
+    {
+        var settings = new SegmentationSettings
+        {
+            Image = image,
+            ModelPath = modelPath,
+            Deltas = cfg.Deltas,
+            ImageMean = r.GetValue(Mean) ?? cfg.ImageMean,
+            ImageStddev = r.GetValue(Std) ?? cfg.ImageStddev,
+            AutoNormalize = autoNormalize,
+            Options = Options(r, cfg, keepProbability),
+            SeedPolicy = PolicyName(r),
+            VoxelSize = Flags.ParseVec("--voxel-size", r.GetValue(VoxelSize)),
+            BatchCanvases = BatchCanvases(r),
+            CheckpointInterval = r.GetValue(CkpInterval),
+        };
+        settings.Validate();
+        return settings;
     }
 
     public string PolicyName(ParseResult r)

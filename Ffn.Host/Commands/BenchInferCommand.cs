@@ -47,12 +47,16 @@ public static class BenchInferCommand
             {
                 var req = new SubvolumeRequest
                 {
-                    Image = VolumeSpec.Parse(imgText), Box = box, OutputDir = outDir, Deltas = cfg.Deltas,
-                    ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev, BatchCanvases = Math.Max(1, r.GetValue(batch)),
+                    Settings = new SegmentationSettings
+                    {
+                        Image = VolumeSpec.Parse(imgText), ModelPath = modelPath, Deltas = cfg.Deltas, ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
+                        BatchCanvases = Math.Max(1, r.GetValue(batch)),
+                    },
+                    Box = box,
+                    OutputDir = outDir,
                 };
                 var clock = Stopwatch.StartNew();
-                var result = SubvolumeRunner.Run(req, predictor,
-                    (img, margin) => SeedPolicyRegistry.Create("PolicyPeaks", img, margin, (1, 1, 1)), msg => ctx.Progress.Report(msg), cancel);
+                var result = SubvolumeRunner.Run(req, predictor, msg => ctx.Progress.Report(msg), cancel);
                 double total = clock.Elapsed.TotalSeconds;
                 long evals = result.Counters[Counters.NetworkEvaluations];
                 double predict = result.Counters[Counters.PredictMs] / 1000.0;
@@ -64,7 +68,7 @@ public static class BenchInferCommand
                 var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20))).Order().ToArray();
                 double bareMs = bare[bare.Length / 2];
                 var ci = CultureInfo.InvariantCulture;
-                ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}, batch-canvases {req.BatchCanvases}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
+                ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}, batch-canvases {req.Settings.BatchCanvases}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
                 ctx.Out.WriteLine(string.Create(ci, $"total {total:F1} s: {evals} network evaluations ({evals / total:F2}/s, {total / Math.Max(evals, 1) * 1000:F0} ms per FoV step), {box.Volume / total:F0} voxels/s"));
                 ctx.Out.WriteLine(string.Create(ci, $"network calls {predict:F1} s ({100 * predict / total:F1}%), seed policy {seedPolicy:F2} s, other canvas work {total - predict - seedPolicy:F1} s"));
                 ctx.Out.WriteLine(string.Create(ci, $"bare forward (median of {bare.Length}): {bareMs:F0} ms per FoV; outside the bare network: {100 * (1 - evals * bareMs / 1000 / total):F1}% of the total"));

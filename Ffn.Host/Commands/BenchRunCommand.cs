@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Ffn.Actors;
 using Ffn.Actors.Messages;
-using Ffn.Actors.Stitcher;
+using Ffn.Actors.Coordinator;
+using Ffn.Actors.Workers;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Checkpoints;
@@ -50,7 +51,7 @@ public static class BenchRunCommand
             int nCores = r.GetValue(cores) > 0 ? r.GetValue(cores) : Environment.ProcessorCount;
             var crop = new Box3(Flags.ParseVec("--corner", r.GetValue(corner), positive: false), Flags.ParseVec("--size", r.GetValue(size)));
             var blockShape = Flags.ParseVec("--block-shape", r.GetValue(block));
-            var net = ModelCheckpoint.Load(modelPath);
+            using var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
             kernels.Prepare(r);
             var dev = TorchRuntime.ParseDevice("cpu");
@@ -66,7 +67,7 @@ public static class BenchRunCommand
                     v.Offset = Vec3i.Zero;
                     Hdf5VolumeWriter.WriteVolume(input, "raw", v);
                 }
-                var blocks = BlockGrid.Tile(crop.Size, blockShape, Vec3i.Zero, cfg.FovSize / 2 + cfg.Deltas, cfg.FovSize);
+                int blockCount = BlockGrid.Tile(crop.Size, blockShape, Vec3i.Zero, cfg.FovSize / 2 + cfg.Deltas, cfg.FovSize).Count;
                 TorchRuntime.SetThreads(1);
                 double bareMs;
                 using (var timer = new ForwardTimer(net, dev))
@@ -75,45 +76,36 @@ public static class BenchRunCommand
                     var t = timer.Time(1, 7).Order().ToArray();
                     bareMs = t[t.Length / 2];
                 }
-                ctx.Out.WriteLine(string.Create(ci, $"{imgText} crop {crop} in {blocks.Count} blocks of {blockShape}; {nCores} cores; bare forward at 1 thread: {bareMs:F0} ms per FoV"));
+                ctx.Out.WriteLine(string.Create(ci, $"{imgText} crop {crop} in {blockCount} blocks of {blockShape}; {nCores} cores; bare forward at 1 thread: {bareMs:F0} ms per FoV"));
+                var settings = new SegmentationSettings
+                {
+                    Image = VolumeSpec.Parse(input + ":raw"), ModelPath = modelPath, Deltas = cfg.Deltas, ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
+                    Options = new InferenceOptions { InitActivation = cfg.InitActivation, PadValue = cfg.PadValue, MoveThreshold = cfg.MoveThreshold, SegmentThreshold = cfg.SegmentThreshold },
+                };
                 foreach (int w in counts)
                 {
                     int threads = Math.Max(1, nCores / w);
                     TorchRuntime.SetThreads(threads);
-                    var dir = Path.Combine(tmp, $"run-{w}");
-                    var store = new BlockResultStore(dir);
-                    Directory.CreateDirectory(store.BlocksDir);
-                    var settings = new SegmentationSettings
-                    {
-                        Image = VolumeSpec.Parse(input + ":raw"), ModelPath = modelPath, Deltas = cfg.Deltas, ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
-                        Options = new InferenceOptions { InitActivation = cfg.InitActivation, PadValue = cfg.PadValue, MoveThreshold = cfg.MoveThreshold, SegmentThreshold = cfg.SegmentThreshold },
-                    };
-                    var req = new RunRequest
-                    {
-                        Job = new RunJob($"bench{w}", dir, settings),
-                        Blocks = blocks,
-                        IsEmpty = _ => false,
-                        MakeAssembler = () => new BlockAssembler(crop.Size, blocks.Select(b => new StitchBlock(b.Index, b.Core, b.Seg)).ToList(), new MergeOptions(MergeMode.Faces)),
-                        Outputs = new StitchOutputs(Path.Combine(dir, "final_result.h5"), "segmentation", Path.Combine(dir, "final_result.tif")),
-                        MakeProcessor = job => new SegmentationBlockProcessor(settings, store, "cpu"),
-                        Workers = w,
-                        Progress = ctx.Progress.Report,
-                    };
+                    var plan = RunPlan.Build(settings, cfg, Path.Combine(tmp, $"run-{w}"), blockShape, Vec3i.Zero, null, null, new MergeOptions(MergeMode.Faces), w);
+                    Directory.CreateDirectory(plan.Store.BlocksDir);
                     var system = ActorSystem.Create("bench", ctx.Config.Raw);
                     var clock = Stopwatch.StartNew();
                     IFfnMessage verdict;
-                    try { verdict = await LocalRun.RunAsync(system, req, cancel); }
+                    try
+                    {
+                        verdict = await LocalRun.RunAsync(system, new RunSpec(plan, new CoordinatorSettings()), SegmentationBlockProcessor.For("cpu"),
+                            new WorkerPoolSettings { Workers = w }, ctx.Progress.Report, cancel, isEmpty: _ => false);
+                    }
                     finally { await system.Terminate(); }
                     double wall = clock.Elapsed.TotalSeconds;
                     if (verdict is not RunCompleted done) throw new InvalidOperationException($"bench run with {w} workers aborted: {((RunAborted)verdict).Error}");
-                    var sum = JsonNode.Parse(done.Summary)!;
-                    var blockRows = sum["blocks"]!.AsArray();
-                    double busy = blockRows.Sum(b => (double)b!["seconds"]!);
-                    long evals = (long?)sum["counters"]?[Counters.NetworkEvaluations] ?? 0;
-                    double predict = ((long?)sum["counters"]?[Counters.PredictMs] ?? 0) / 1000.0;
+                    var sum = done.Summary;
+                    double busy = sum.Blocks.Sum(b => b.Seconds);
+                    long evals = sum.Counters.GetValueOrDefault(Counters.NetworkEvaluations);
+                    double predict = sum.Counters.GetValueOrDefault(Counters.PredictMs) / 1000.0;
                     double workerTime = w * wall;
                     ctx.Out.WriteLine(string.Create(ci,
-                        $"workers {w} x {threads} threads: {wall:F1} s, {blocks.Count / wall:F3} blocks/s, {crop.Volume / wall:F0} voxels/s, {evals} evaluations ({evals / wall:F2}/s); " +
+                        $"workers {w} x {threads} threads: {wall:F1} s, {plan.Blocks.Count / wall:F3} blocks/s, {crop.Volume / wall:F0} voxels/s, {evals} evaluations ({evals / wall:F2}/s); " +
                         $"worker time {workerTime:F1} s: in blocks {100 * busy / workerTime:F1}%, in network calls {100 * predict / workerTime:F1}%, " +
                         $"outside network calls {100 * (1 - predict / workerTime):F1}% (inside blocks: {100 * (1 - predict / Math.Max(busy, 1e-9)):F1}%)"));
                 }

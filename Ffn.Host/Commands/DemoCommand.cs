@@ -127,10 +127,10 @@ public static class DemoCommand
         using (var reader = VolumeStore.OpenRead(new VolumeSpec(image, "raw", VolumeFormat.Hdf5)))
         {
             var volume = reader.Read(reader.Info.Box).As<byte>();
-            var fov = ModelCheckpoint.Load(model).Config.FovSize;
+            var fov = ModelCheckpoint.ReadConfig(model).FovSize;
             var blocks = BlockGrid.Tile(volume.Shape, g.Block, g.Overlap, Vec3i.Zero, fov);
             if (blocks.Count < 5) throw new UsageException($"--block-shape {g.Block}: gives {blocks.Count} blocks of the sample {volume.Shape}; the demo needs at least 5");
-            var blank = blocks[^1].Seg;
+            var blank = blocks[^1].LabelBox;
             volume.Paste(new Volume<byte>(blank.Size, blank.Start));
             Hdf5VolumeWriter.WriteVolume(input, "raw", volume, new Vec3i(32, 64, 64), gzipLevel: 1);
             ctx.Err.WriteLine($"demo: {SampleImage} {volume.Shape} with block {blocks[^1].Name} ({blank}) set to zero -> {input}");

@@ -68,28 +68,15 @@ public static class InferCommand
                 throw new UsageException($"--fov-size {f}: the model {modelPath} has FoV {cfg.FovSize}");
             if (sz.Z < cfg.FovSize.Z || sz.Y < cfg.FovSize.Y || sz.X < cfg.FovSize.X)
                 throw new UsageException($"--subvol-size {sz}: smaller than the model's FoV {cfg.FovSize}");
-            var options = inf.Options(r, cfg, r.GetValue(keepProb));
-            var voxelSize = Flags.ParseVec("--voxel-size", r.GetValue(inf.VoxelSize));
-            var policyName = inf.PolicyName(r);
             var req = new SubvolumeRequest
             {
-                Image = spec,
+                Settings = inf.Settings(r, cfg, spec, modelPath, r.GetValue(auto), r.GetValue(keepProb)),
                 Box = box,
                 OutputDir = outDir,
-                ImageMean = r.GetValue(inf.Mean) ?? cfg.ImageMean,
-                ImageStddev = r.GetValue(inf.Std) ?? cfg.ImageStddev,
-                AutoNormalize = r.GetValue(auto),
-                Options = options,
-                Deltas = cfg.Deltas,
-                SeedPolicy = policyName,
-                CheckpointInterval = r.GetValue(inf.CkpInterval),
-                BatchCanvases = inf.BatchCanvases(r),
             };
             using var predictor = new NetworkFovPredictor(net, dev);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var result = SubvolumeRunner.Run(req, predictor,
-                (img, margin) => SeedPolicyRegistry.Create(policyName, img, margin, (voxelSize.Z, voxelSize.Y, voxelSize.X)),
-                msg => ctx.Progress.Report(msg), cancel);
+            var result = SubvolumeRunner.Run(req, predictor, msg => ctx.Progress.Report(msg), cancel);
             var c = result.Counters;
             var ci = CultureInfo.InvariantCulture;
             double secs = clock.Elapsed.TotalSeconds;

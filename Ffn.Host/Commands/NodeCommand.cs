@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Akka.Actor;
+using Ffn.Actors;
 using Ffn.Actors.Cluster;
+using Ffn.Actors.Workers;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Network;
@@ -18,13 +20,12 @@ public static class NodeCommand
     {
         const string s = "node";
         var role = Flags.Make<string>(ctx, s, "--role", "worker, coordinator, or both (worker,coordinator)");
-        var workers = Flags.Make<int>(ctx, s, "--workers", "Inference workers on this node (worker role; one per GPU)");
-        var requestEvery = Flags.Make<double>(ctx, s, "--request-interval", "Seconds between an idle worker's requests for work");
         var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
         var cluster = new ClusterFlags(ctx, s, optIn: false);
-        var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role, workers, requestEvery, device, threads };
-        foreach (var o in cluster.All.Where(o => o != cluster.Resubmit)) cmd.Options.Add(o);
+        var pipeline = new PipelineFlags(ctx, s, coordinator: false, requestInterval: true);
+        var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role, device, threads };
+        foreach (var o in pipeline.All.Concat(cluster.All.Where(o => o != cluster.Resubmit))) cmd.Options.Add(o);
         var kernels = new KernelFlags(ctx);
         foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
@@ -35,8 +36,7 @@ public static class NodeCommand
                 .Select(x => x.ToLowerInvariant()).Distinct().ToArray();
             if (roles.Length == 0 || roles.Any(x => !ClusterRoles.NodeRoles.Contains(x)))
                 throw new UsageException($"--role {r.GetValue(role)}: expected worker, coordinator or worker,coordinator");
-            int n = r.GetValue(workers);
-            if (n < 1 && roles.Contains(ClusterRoles.Worker)) throw new UsageException($"--workers must be >= 1, got {n}");
+            var workers = roles.Contains(ClusterRoles.Worker) ? pipeline.WorkerPool(r) : null;
             var dev = r.GetValue(device)!;
             kernels.Prepare(r);
             TorchRuntime.ParseDevice(dev);
@@ -47,17 +47,13 @@ public static class NodeCommand
             var address = Akka.Cluster.Cluster.Get(system).SelfAddress;
             ctx.Out.WriteLine($"node {address} roles [{string.Join(",", roles)}]");
             ctx.Out.Flush();
-            ClusterNode.LogMembership(system, log.Report);
-            if (roles.Contains(ClusterRoles.Coordinator)) ClusterNode.StartCoordinator(system, log.Report);
+            var lineLog = LineLog.Start(system, log);
+            ClusterNode.LogMembership(system, lineLog);
+            if (roles.Contains(ClusterRoles.Coordinator)) ClusterNode.StartCoordinator(system, lineLog);
             IActorRef? pool = null;
-            if (roles.Contains(ClusterRoles.Worker))
-            {
-                var proxy = ClusterNode.Proxy(system);
-                pool = ClusterNode.StartWorkers(system, proxy, n,
-                    job => new SegmentationBlockProcessor(job.Settings ?? throw new InvalidOperationException($"run {job.RunId} came without segmentation settings"),
-                        new BlockResultStore(job.RunDir), dev),
-                    TimeSpan.FromSeconds(Math.Max(0.1, r.GetValue(requestEvery))), log.Report);
-            }
+            var inFlight = new InFlightBlocks();
+            if (workers != null)
+                pool = ClusterNode.StartWorkers(system, ClusterNode.Proxy(system), SegmentationBlockProcessor.For(dev), workers, lineLog, inFlight);
             try
             {
                 await system.WhenTerminated.WaitAsync(cancel);
@@ -71,10 +67,13 @@ public static class NodeCommand
                 // Workers go first: a block in flight is abandoned and handed back to the coordinator at once.
                 if (pool != null)
                 {
-                    try { await pool.GracefulStop(TimeSpan.FromSeconds(10)); }
+                    try { await pool.GracefulStop(workers!.StopTimeout); }
                     catch (Exception e) when (e is TaskCanceledException or AskTimeoutException) { }
                 }
                 await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+                // A stopped worker's block may still be inside libtorch: exiting under it would crash the process.
+                if (workers != null && await inFlight.DrainAsync(workers.DrainTimeout) is > 0 and var busy)
+                    log.Report($"{busy} block thread(s) still busy after {workers.DrainTimeout.TotalSeconds:F0} s; not waiting longer");
                 return FfnCli.Ok;
             }
         });

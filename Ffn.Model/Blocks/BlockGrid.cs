@@ -5,24 +5,30 @@ namespace Ffn.Model.Blocks;
 /// <summary>Splits a volume into blocks (any shape; the last block along an axis takes the remainder).</summary>
 public static class BlockGrid
 {
-    /// <param name="blockShape">Core shape z,y,x; 0 on an axis = the whole extent (the seed's Z×512×512 is 0,512,512).</param>
-    /// <param name="overlap">Voxels two neighbouring blocks share (seg boxes), per axis.</param>
-    /// <param name="context">Extra voxels read around the seg box where the volume has them (FoV radius + deltas).</param>
+    /// <summary>The block shape a requested one gives: 0 on an axis is the whole extent, and no block exceeds the volume.</summary>
+    public static Vec3i EffectiveBlock(Vec3i volumeShape, Vec3i blockShape) => new(
+        blockShape.Z <= 0 ? volumeShape.Z : Math.Min(blockShape.Z, volumeShape.Z),
+        blockShape.Y <= 0 ? volumeShape.Y : Math.Min(blockShape.Y, volumeShape.Y),
+        blockShape.X <= 0 ? volumeShape.X : Math.Min(blockShape.X, volumeShape.X));
+
+    /// <param name="blockShape">Core shape z,y,x; 0 on an axis = the whole extent (FFN-PyTorch's Z×512×512 is 0,512,512).</param>
+    /// <param name="overlap">Voxels two neighbouring blocks share (label boxes), per axis.</param>
+    /// <param name="context">Extra voxels read around the label box where the volume has them (FoV radius + deltas).</param>
     /// <param name="minRead">The smallest box a canvas can work on (the FoV): read boxes are widened inward to it.</param>
+    /// <exception cref="InputException">a geometry the flags cannot mean, named by its flag.</exception>
     public static IReadOnlyList<BlockSpec> Tile(Vec3i volumeShape, Vec3i blockShape, Vec3i overlap, Vec3i context, Vec3i minRead)
     {
         if (!volumeShape.AllPositive) throw new InputException($"volume shape {volumeShape} is empty");
-        var block = new Vec3i(
-            blockShape.Z <= 0 ? volumeShape.Z : Math.Min(blockShape.Z, volumeShape.Z),
-            blockShape.Y <= 0 ? volumeShape.Y : Math.Min(blockShape.Y, volumeShape.Y),
-            blockShape.X <= 0 ? volumeShape.X : Math.Min(blockShape.X, volumeShape.X));
+        var block = EffectiveBlock(volumeShape, blockShape);
         for (int a = 0; a < 3; a++)
         {
-            if (overlap[a] < 0 || context[a] < 0) throw new InputException($"overlap {overlap} and context {context} must not be negative");
+            if (blockShape[a] < 0) throw new InputException($"--block-shape {blockShape}: must not be negative");
+            if (overlap[a] < 0) throw new InputException($"--overlap {overlap}: must not be negative");
             if (overlap[a] >= block[a] && block[a] < volumeShape[a])
-                throw new InputException($"overlap {overlap} must be smaller than the block shape {block}");
+                throw new InputException($"--overlap {overlap}: must be smaller than the block shape {block}");
+            if (context[a] < 0) throw new InputException($"--context {context}: must not be negative");
             if (volumeShape[a] < minRead[a])
-                throw new InputException($"volume shape {volumeShape} is smaller than the field of view {minRead}");
+                throw new InputException($"volume shape {volumeShape} is smaller than the model's FoV {minRead}");
         }
         var vol = Box3.FromShape(volumeShape);
         var low = overlap / 2;
@@ -31,11 +37,10 @@ public static class BlockGrid
         var grid = new Vec3i((volumeShape.Z + block.Z - 1) / block.Z, (volumeShape.Y + block.Y - 1) / block.Y, (volumeShape.X + block.X - 1) / block.X);
         foreach (var core in vol.Tiles(block))
         {
-            var seg = Box3.FromStartEnd(core.Start - low, core.End + high).Intersect(vol);
-            var read = seg.Grow(context).Intersect(vol);
-            read = WidenTo(read, minRead, vol);
+            var labels = Box3.FromStartEnd(core.Start - low, core.End + high).Intersect(vol);
+            var read = WidenTo(labels.Grow(context).Intersect(vol), minRead, vol);
             var g = new Vec3i(core.Start.Z / block.Z, core.Start.Y / block.Y, core.Start.X / block.X);
-            blocks.Add(new BlockSpec(blocks.Count, g, core, seg, read));
+            blocks.Add(new BlockSpec(blocks.Count, g, core, labels, read));
         }
         if (blocks.Count != grid.Product) throw new InvalidOperationException("block grid miscounted");
         return blocks;

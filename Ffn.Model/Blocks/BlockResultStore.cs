@@ -32,7 +32,7 @@ public sealed class BlockResultStore(string runDir)
         }
     }
 
-    /// <summary>The block's labels over its seg box (block-local ids), read from its committed result.</summary>
+    /// <summary>The block's labels over its label box (block-local ids), read from its committed result.</summary>
     public Volume<uint> LoadSeg(BlockSpec b)
     {
         var path = ResultPath(b);
@@ -40,7 +40,7 @@ public sealed class BlockResultStore(string runDir)
         if (seg.Shape != b.Read.Size)
             throw new VolumeException($"{path}: segmentation of shape {seg.Shape} does not cover the block's read box {b.Read}");
         seg.Offset = b.Read.Start;
-        var crop = seg.Crop(b.Seg);
+        var crop = seg.Crop(b.LabelBox);
         return crop switch
         {
             Volume<uint> u => u,

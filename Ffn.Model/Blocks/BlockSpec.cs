@@ -4,11 +4,12 @@ namespace Ffn.Model.Blocks;
 
 /// <summary>
 /// One block of a run: geometry only, never data (daisy's Block). <see cref="Core"/> is the grid cell the block owns
-/// in the output (cores tile the volume exactly), <see cref="Seg"/> the core grown by the overlap (what the block
-/// contributes to merging), <see cref="Read"/> the seg box grown by the context margin (what the canvas sees).
+/// in the output (cores tile the volume exactly), <see cref="LabelBox"/> the core grown by the overlap (the box the
+/// block's labels cover, seeded and merged with its neighbours'), <see cref="Read"/> the label box grown by the
+/// context margin (the image the canvas sees).
 /// </summary>
-public sealed record BlockSpec(int Index, Vec3i Grid, Box3 Core, Box3 Seg, Box3 Read)
+public sealed record BlockSpec(int Index, Vec3i Grid, Box3 Core, Box3 LabelBox, Box3 Read)
 {
-    /// <summary>The seed's result name: the corner of the tile the block owns.</summary>
+    /// <summary>FFN-PyTorch's result name: the corner of the tile the block owns.</summary>
     public string Name => $"seg_{Core.Start.Z}_{Core.Start.Y}_{Core.Start.X}";
 }

@@ -14,7 +14,7 @@ public static class EmptyBlockCheck
     {
         using var img = VolumeStore.OpenRead(image);
         using var m = mask == null ? null : VolumeStore.OpenRead(mask);
-        return IsEmpty(img, m, b.Seg);
+        return IsEmpty(img, m, b.LabelBox);
     };
 
     public static bool IsEmpty(IVolumeReader image, IVolumeReader? mask, Box3 box, int slabDepth = 16)

@@ -17,20 +17,20 @@ public sealed class RunManifest
 
     public IReadOnlyDictionary<string, string> Fields { get; }
 
-    public static RunManifest For(SegmentationSettings s, Geometry.Vec3i volumeShape, Geometry.Vec3i blockShape, Geometry.Vec3i overlap,
-        Geometry.Vec3i context, string? mask)
+    public static RunManifest For(RunPlan plan)
     {
+        var s = plan.Segmentation;
         var f = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["input"] = Path.GetFullPath(s.Image.Path) + ":" + s.Image.Dataset,
-            ["input_shape_zyx"] = volumeShape.ToString(),
+            ["input_shape_zyx"] = plan.VolumeShape.ToString(),
             ["model_sha256"] = Sha256(s.ModelPath),
-            ["block_shape_zyx"] = blockShape.ToString(),
-            ["overlap_zyx"] = overlap.ToString(),
-            ["context_zyx"] = context.ToString(),
-            ["mask"] = mask ?? "",
+            ["block_shape_zyx"] = plan.BlockShape.ToString(),
+            ["overlap_zyx"] = plan.Overlap.ToString(),
+            ["context_zyx"] = plan.Context.ToString(),
+            ["mask"] = plan.Mask?.ToString() ?? "",
             ["deltas_zyx"] = s.Deltas.ToString(),
-            ["normalization"] = s.PerBlockNormalization ? "per-block" : $"fixed {s.ImageMean:R} {s.ImageStddev:R}",
+            ["normalization"] = s.AutoNormalize ? "per-block" : $"fixed {s.ImageMean:R} {s.ImageStddev:R}",
             ["inference_options"] = JsonSerializer.Serialize(s.Options),
             ["seed_policy"] = s.SeedPolicy,
             ["seed_in_context"] = s.SeedInContext ? "true" : "false",

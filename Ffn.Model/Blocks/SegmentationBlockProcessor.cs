@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Ffn.Model.Checkpoints;
 using Ffn.Model.Inference;
-using Ffn.Model.Inference.SeedPolicies;
 
 namespace Ffn.Model.Blocks;
 
@@ -14,30 +13,24 @@ public sealed class SegmentationBlockProcessor(SegmentationSettings settings, Bl
 {
     private NetworkFovPredictor? _predictor;
 
+    /// <summary>What a worker makes for each run it takes part in (device = this worker's --device).</summary>
+    public static BlockProcessorFactory For(string device) =>
+        (settings, runDir) => new SegmentationBlockProcessor(settings, new BlockResultStore(runDir), device);
+
     public BlockOutcome Process(BlockSpec block, CancellationToken cancel)
     {
         _predictor ??= new NetworkFovPredictor(ModelCheckpoint.Load(settings.ModelPath), Network.TorchRuntime.ParseDevice(device));
         Directory.CreateDirectory(store.BlocksDir);
         var req = new SubvolumeRequest
         {
-            Image = settings.Image,
+            Settings = settings,
             Box = block.Read,
             OutputDir = store.BlocksDir,
             ResultName = block.Name,
-            SeedRegion = settings.SeedInContext ? null : block.Seg,
-            ImageMean = settings.ImageMean,
-            ImageStddev = settings.ImageStddev,
-            AutoNormalize = settings.PerBlockNormalization,
-            Options = settings.Options,
-            Deltas = settings.Deltas,
-            SeedPolicy = settings.SeedPolicy,
-            CheckpointInterval = settings.CheckpointInterval,
-            BatchCanvases = settings.BatchCanvases,
+            SeedRegion = settings.SeedInContext ? null : block.LabelBox,
         };
         var clock = Stopwatch.StartNew();
-        var v = settings.VoxelSize;
-        var r = SubvolumeRunner.Run(req, _predictor,
-            (img, margin) => SeedPolicyRegistry.Create(settings.SeedPolicy, img, margin, (v.Z, v.Y, v.X)), null, cancel);
+        var r = SubvolumeRunner.Run(req, _predictor, cancel: cancel);
         return new BlockOutcome(r.SegmentationPath, r.Objects, r.Counters.Values.ToDictionary(), clock.Elapsed.TotalSeconds);
     }
 

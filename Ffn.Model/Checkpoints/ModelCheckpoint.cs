@@ -43,6 +43,17 @@ public static partial class ModelCheckpoint
     }
 
     /// <summary>
+    /// A checkpoint's network settings (FoV, deltas, normalization, thresholds): from its sidecar without touching
+    /// the weights where there is one (ours always have it), else as <see cref="Load"/> infers them.
+    /// </summary>
+    public static ModelConfig ReadConfig(string path)
+    {
+        if (Detect(path) == CheckpointFormat.PyTorch && ModelConfig.TryLoadSidecar(path) is { } config) return config;
+        using var model = Load(path);
+        return model.Config;
+    }
+
+    /// <summary>
     /// Loads a network on the CPU. The config comes from <paramref name="config"/>, else the sidecar, else what the
     /// weights imply (depth, features, layout) plus the published FIB-25 defaults.
     /// </summary>

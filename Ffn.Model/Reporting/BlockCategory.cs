@@ -14,3 +14,15 @@ public enum BlockCategory
     /// <summary>Never finished (an aborted or cancelled run).</summary>
     Pending,
 }
+
+public static class BlockCategories
+{
+    public static BlockCategory Category(this Blocks.BlockSummary b) => b.State switch
+    {
+        "empty" => BlockCategory.Empty,
+        "failed" => BlockCategory.Failed,
+        "reused" => BlockCategory.Reused,
+        "done" => b.Attempts > 1 ? BlockCategory.Retried : BlockCategory.Done,
+        _ => BlockCategory.Pending,
+    };
+}

@@ -46,7 +46,7 @@ public static class BlockMap
     }
 
     /// <param name="panelSide">Pixels of the longer side of each z-layer panel.</param>
-    public static string Svg(IReadOnlyList<BlockInfo> blocks, int panelSide = 360)
+    public static string Svg(IReadOnlyList<Blocks.BlockSummary> blocks, int panelSide = 360)
     {
         if (blocks.Count == 0) return "<p>No blocks.</p>";
         var ci = CultureInfo.InvariantCulture;
@@ -62,15 +62,15 @@ public static class BlockMap
             foreach (var b in layer.OrderBy(b => b.Index))
             {
                 double x = b.CoreStart.X * scale, y = b.CoreStart.Y * scale, bw = b.CoreSize.X * scale, bh = b.CoreSize.Y * scale;
-                var fill = ColorFor(b.Category, b.Seconds, slowest);
-                var tip = $"block {b.Index} {b.Name} grid {b.Grid}: {b.Category.ToString().ToLowerInvariant()}, {b.Attempts} attempt(s), " +
+                var fill = ColorFor(b.Category(), b.Seconds, slowest);
+                var tip = $"block {b.Index} {b.Name} grid {b.Grid}: {b.Category().ToString().ToLowerInvariant()}, {b.Attempts} attempt(s), " +
                           string.Create(ci, $"{b.Seconds:F1} s") + (b.Worker is { } wk ? $", {wk[(wk.LastIndexOf('/') + 1)..]}" : "") +
                           (b.Errors.Count > 0 ? "; " + string.Join("; ", b.Errors) : "");
-                sb.Append(ci, $"<g data-block=\"{b.Index}\" data-category=\"{b.Category.ToString().ToLowerInvariant()}\"><title>{WebUtility.HtmlEncode(tip)}</title>");
+                sb.Append(ci, $"<g data-block=\"{b.Index}\" data-category=\"{b.Category().ToString().ToLowerInvariant()}\"><title>{WebUtility.HtmlEncode(tip)}</title>");
                 sb.Append(ci, $"<rect x=\"{x:F1}\" y=\"{y:F1}\" width=\"{bw:F1}\" height=\"{bh:F1}\" fill=\"{fill.Hex}\" stroke=\"#333\" stroke-width=\"1\"/>");
                 if (bw >= 34 && bh >= 18)
                 {
-                    var label = b.Category switch
+                    var label = b.Category() switch
                     {
                         BlockCategory.Empty => "empty",
                         BlockCategory.Reused => "reused",
@@ -78,7 +78,7 @@ public static class BlockMap
                         BlockCategory.Pending => "-",
                         _ => string.Create(ci, $"{b.Seconds:F0} s"),
                     };
-                    var ink = b.Category is BlockCategory.Failed || (b.Category is BlockCategory.Done or BlockCategory.Retried && b.Seconds > 0.6 * slowest) ? "#fff" : "#111";
+                    var ink = b.Category() is BlockCategory.Failed || (b.Category() is BlockCategory.Done or BlockCategory.Retried && b.Seconds > 0.6 * slowest) ? "#fff" : "#111";
                     sb.Append(ci, $"<text x=\"{x + bw / 2:F1}\" y=\"{y + bh / 2 + 4:F1}\" text-anchor=\"middle\" font-size=\"11\" fill=\"{ink}\">{label}</text>");
                 }
                 sb.Append("</g>");

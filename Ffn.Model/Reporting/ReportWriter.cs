@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Ffn.Model.Blocks;
 using Ffn.Model.Evaluation;
 using Ffn.Model.Inference;
 using Ffn.Model.Volumes;
@@ -122,17 +123,17 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
         double worker = run.Blocks.Sum(b => b.Seconds);
         long evals = run.Total(Counters.NetworkEvaluations);
         long voxels = shape?.Product ?? 0;
-        int segmented = run.Count("blocks_done") + run.Count("blocks_reused");
+        int segmented = run.Summary.BlocksDone + run.Summary.BlocksReused;
         var stitch = run.Stitch;
         sb.Append("<h2>Overview</h2><table class=\"kv\">");
         Row(sb, "input", run.Input ?? "?");
         Row(sb, "volume shape z,y,x", shape?.ToString() ?? run.Manifest.GetValueOrDefault("input_shape_zyx") ?? "?");
         Row(sb, "model sha256", run.Manifest.GetValueOrDefault("model_sha256") ?? "?");
-        Row(sb, "blocks", string.Create(Ci, $"{run.Count("blocks_total")} in all: {run.Count("blocks_done")} done, {run.Count("blocks_reused")} reused, {run.Count("blocks_empty")} skipped as empty, {run.Count("blocks_failed")} failed; {run.Summary["retries"]?.ToString() ?? "0"} retries"));
+        Row(sb, "blocks", string.Create(Ci, $"{run.Summary.BlocksTotal} in all: {run.Summary.BlocksDone} done, {run.Summary.BlocksReused} reused, {run.Summary.BlocksEmpty} skipped as empty, {run.Summary.BlocksFailed} failed; {run.Summary.Retries} retries"));
         Row(sb, "wall time", string.Create(Ci, $"{wall:F1} s"));
-        Row(sb, "worker time (sum over blocks)", string.Create(Ci, $"{worker:F1} s ({run.Settings?["workers"]?.ToString() ?? "?"} workers)"));
+        Row(sb, "worker time (sum over blocks)", string.Create(Ci, $"{worker:F1} s ({run.Settings?.Workers.ToString(Ci) ?? "?"} workers)"));
         if (wall > 0 && voxels > 0) Row(sb, "throughput", string.Create(Ci, $"{voxels / wall:F0} voxels/s, {evals / wall:F2} network evaluations/s, {segmented / wall:F3} blocks/s (wall)"));
-        if (stitch != null) Row(sb, "objects", $"{Field(stitch, "ObjectsAfter")} after merging ({Field(stitch, "ObjectsBefore")} in blocks, {Field(stitch, "PairsMerged")} pairs merged)");
+        if (stitch != null) Row(sb, "objects", string.Create(Ci, $"{stitch.ObjectsAfter} after merging ({stitch.ObjectsBefore} in blocks, {stitch.PairsMerged} pairs merged)"));
         Row(sb, "voxels segmented", string.Create(Ci, $"{run.Total(Counters.VoxelsSegmented)} (summed over blocks, whose segmented boxes include their overlap and context margins)"));
         Row(sb, "network evaluations", string.Create(Ci, $"{evals}"));
         Row(sb, "seeds tried", string.Create(Ci, $"{run.Total(Counters.SeedsTried)} ({run.Total(Counters.SegmentsKept)} kept as segments)"));
@@ -173,25 +174,25 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
 
         sb.Append("<h2>Blocks</h2><table><tr><th>#</th><th>name</th><th>grid z,y,x</th><th>core start</th><th>core size</th><th>state</th><th>attempts</th><th>worker</th><th>seconds</th><th>network evaluations</th><th>segments kept</th><th>errors</th></tr>");
         foreach (var b in run.Blocks)
-            sb.Append(Ci, $"<tr><td class=\"n\">{b.Index}</td><td>{E(b.Name)}</td><td>{b.Grid}</td><td>{b.CoreStart}</td><td>{b.CoreSize}</td><td>{E(b.Category.ToString().ToLowerInvariant())}</td><td class=\"n\">{b.Attempts}</td><td title=\"{E(b.Worker)}\">{E(ShortWorker(b.Worker))}</td><td class=\"n\">{b.Seconds:F1}</td><td class=\"n\">{b.Counter(Counters.NetworkEvaluations)}</td><td class=\"n\">{b.Counter(Counters.SegmentsKept)}</td><td>{E(string.Join("; ", b.Errors))}</td></tr>");
+            sb.Append(Ci, $"<tr><td class=\"n\">{b.Index}</td><td>{E(b.Name)}</td><td>{b.Grid}</td><td>{b.CoreStart}</td><td>{b.CoreSize}</td><td>{E(b.Category().ToString().ToLowerInvariant())}</td><td class=\"n\">{b.Attempts}</td><td title=\"{E(b.Worker)}\">{E(ShortWorker(b.Worker))}</td><td class=\"n\">{b.Seconds:F1}</td><td class=\"n\">{b.Counter(Counters.NetworkEvaluations)}</td><td class=\"n\">{b.Counter(Counters.SegmentsKept)}</td><td>{E(string.Join("; ", b.Errors))}</td></tr>");
         sb.Append("</table>");
 
-        if (run.Summary["counters"] is JsonObject counters && counters.Count > 0)
+        if (run.Summary.Counters.Count > 0)
         {
             sb.Append("<h2>Counters (all blocks)</h2><table class=\"kv\">");
-            foreach (var (k, v) in counters) Row(sb, k, v?.ToString() ?? "");
+            foreach (var (k, v) in run.Summary.Counters) Row(sb, k, v.ToString(Ci));
             sb.Append("</table>");
         }
         if (stitch != null)
         {
             sb.Append("<h2>Stitching</h2><table class=\"kv\">");
-            foreach (var (k, v) in stitch) Row(sb, k, v?.ToString() ?? "");
+            foreach (var (k, v) in RunSummary.StitchJson(stitch)) Row(sb, k, v?.ToString() ?? "");
             sb.Append("</table>");
         }
         sb.Append("<h2>Settings</h2><table class=\"kv\">");
         var seen = new HashSet<string>();
         if (run.Settings != null)
-            foreach (var (k, v) in run.Settings)
+            foreach (var (k, v) in RunSummary.SettingsJson(run.Settings))
                 if (seen.Add(k)) Row(sb, k, v?.ToString() ?? "");
         foreach (var (k, v) in run.Manifest.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             if (seen.Add(k)) Row(sb, k, v);

@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Ffn.Actors;
 using Ffn.Actors.Messages;
-using Ffn.Actors.Stitcher;
+using Ffn.Actors.Coordinator;
+using Ffn.Actors.Workers;
+using Ffn.Model.Inference;
 using Ffn.Model.Blocks;
 using Ffn.Model.Geometry;
 using Ffn.Model.Stitching;
@@ -19,42 +21,51 @@ public class LocalRunTests : IDisposable
     private readonly TempDir _tmp = new();
     private readonly SynthVolume _synth = SynthGenerator.Generate(new SynthOptions { Shape = new Vec3i(24, 64, 80), Seed = 5, EmptySlab = true });
 
-    private RunRequest Request(string dir, Func<BlockSpec, int, CancellationToken, bool>? fault = null, int workers = 2, MergeMode merge = MergeMode.Faces,
-        Vec3i? overlap = null)
+    /// <summary>A run as LocalRun takes it, with the ground truth as the "network" and the synthetic image's emptiness.</summary>
+    private sealed record TestRun(RunSpec Spec, BlockProcessorFactory Processors, WorkerPoolSettings Workers, Func<BlockSpec, bool> IsEmpty)
     {
-        var shape = _synth.Labels.Shape;
-        var blocks = BlockGrid.Tile(shape, new Vec3i(6, 32, 32), overlap ?? Vec3i.Zero, new Vec3i(2, 4, 4), new Vec3i(5, 5, 5));
-        var store = new BlockResultStore(dir);
-        Directory.CreateDirectory(store.BlocksDir);
-        var raw = _synth.Raw;
-        return new RunRequest
-        {
-            Job = new RunJob("t", dir, null),
-            Blocks = blocks,
-            IsEmpty = b => EmptyBlockCheck.AllZero(new InMemoryVolumeReader("raw", raw), b.Seg),
-            MakeAssembler = () => new BlockAssembler(shape, blocks.Select(b => new StitchBlock(b.Index, b.Core, b.Seg)).ToList(),
-                new MergeOptions(merge, 3, 20, 0.3)),
-            Outputs = new StitchOutputs(Path.Combine(dir, "out.h5"), "segmentation", Path.Combine(dir, "out.tif")),
-            MakeProcessor = _ => new GroundTruthBlockProcessor(_synth.Labels, store, fault),
-            Workers = workers,
-            Coordinator = new Ffn.Actors.Coordinator.CoordinatorSettings { RetryBackoff = TimeSpan.FromMilliseconds(5), ProgressInterval = TimeSpan.Zero },
-            WorkerReplaceBackoff = TimeSpan.Zero,
-        };
+        public IReadOnlyList<BlockSpec> Blocks => Spec.Plan.Blocks;
+        public BlockResultStore Store => Spec.Plan.Store;
     }
 
-    private static async Task<IFfnMessage> Run(RunRequest r, CancellationToken cancel = default)
+    private TestRun Request(string dir, Func<BlockSpec, int, CancellationToken, bool>? fault = null, int workers = 2, MergeMode merge = MergeMode.Faces,
+        Vec3i? overlap = null)
+    {
+        var plan = new RunPlan
+        {
+            RunId = "t",
+            RunDir = dir,
+            Segmentation = new SegmentationSettings { Image = VolumeSpec.Parse("synthetic.h5:raw"), ModelPath = "ground truth", Deltas = Vec3i.One },
+            VolumeShape = _synth.Labels.Shape,
+            BlockShape = new Vec3i(6, 32, 32),
+            Overlap = overlap ?? Vec3i.Zero,
+            Context = new Vec3i(2, 4, 4),
+            Fov = new Vec3i(5, 5, 5),
+            Merge = new MergeOptions(merge, 3, 20, 0.3),
+        };
+        var store = plan.Store;
+        Directory.CreateDirectory(store.BlocksDir);
+        var raw = _synth.Raw;
+        return new TestRun(
+            new RunSpec(plan, new CoordinatorSettings { RetryBackoff = TimeSpan.FromMilliseconds(5), ProgressInterval = TimeSpan.Zero }),
+            (_, _) => new GroundTruthBlockProcessor(_synth.Labels, store, fault),
+            new WorkerPoolSettings { Workers = workers, ReplaceDelay = TimeSpan.Zero },
+            b => EmptyBlockCheck.AllZero(new InMemoryVolumeReader("raw", raw), b.LabelBox));
+    }
+
+    private static async Task<IFfnMessage> Run(TestRun r, CancellationToken cancel = default)
     {
         using var sys = ActorSystem.Create("t", "akka.loglevel = ERROR");
-        try { return await LocalRun.RunAsync(sys, r, cancel); }
+        try { return await LocalRun.RunAsync(sys, r.Spec, r.Processors, r.Workers, _ => { }, cancel, r.IsEmpty); }
         finally { await sys.Terminate(); }
     }
 
     /// <summary>The HDF5 output's bytes, after checking the TIFF holds the same.</summary>
     private static byte[] Outputs(string dir)
     {
-        using var h5 = Hdf5VolumeReader.Open(Path.Combine(dir, "out.h5"), "segmentation");
+        using var h5 = Hdf5VolumeReader.Open(Path.Combine(dir, "final_result.h5"), "segmentation");
         var a = h5.Read(Box3.FromShape(h5.Info.Shape));
-        using var tif = VolumeStore.OpenRead(Path.Combine(dir, "out.tif"));
+        using var tif = VolumeStore.OpenRead(Path.Combine(dir, "final_result.tif"));
         var b = tif.Read(Box3.FromShape(tif.Info.Shape));
         Assert.Equal(DType.UInt32, a.DType);
         Assert.True(a.ContentEquals(b), "the HDF5 and TIFF outputs differ");
@@ -68,8 +79,7 @@ public class LocalRunTests : IDisposable
         var req = Request(dir, merge: MergeMode.None);
         var done = Assert.IsType<RunCompleted>(await Run(req));
         Assert.True(done.Complete);
-        var summary = System.Text.Json.Nodes.JsonNode.Parse(done.Summary)!;
-        Assert.True((int)summary["blocks_empty"]! >= 2, "the synthetic empty slab should make whole blocks empty");
+        Assert.True(done.Summary.BlocksEmpty >= 2, "the synthetic empty slab should make whole blocks empty");
         var h5 = Outputs(dir);
         var seg = new Volume<uint>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(h5).ToArray(), _synth.Labels.Shape);
         // Without merging every (block, ground-truth object) pair is its own id, and an id lives in one block only.
@@ -97,7 +107,7 @@ public class LocalRunTests : IDisposable
         var faulty = Path.Combine(_tmp.Path, "faulty");
         var r = Assert.IsType<RunCompleted>(await Run(Request(faulty, (b, attempt, _) => b.Index % 3 == 0 && attempt <= 2)));
         Assert.True(r.Complete);
-        Assert.Contains("injected fault", r.Summary);
+        Assert.Contains(r.Summary.Blocks.SelectMany(b => b.Errors), e => e.Contains("injected fault"));
         Assert.Equal(Outputs(clean), Outputs(faulty));
     }
 
@@ -122,12 +132,12 @@ public class LocalRunTests : IDisposable
             return false;
         }, workers: 1);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(first, stop.Token));
-        Assert.False(File.Exists(Path.Combine(dir, "out.h5")));
+        Assert.False(File.Exists(Path.Combine(dir, "final_result.h5")));
         int committed = first.Blocks.Count(b => first.Store.IsCommitted(b));
         Assert.Equal(3, committed);
 
         var second = Assert.IsType<RunCompleted>(await Run(Request(dir, workers: 2)));
-        Assert.Contains($"\"blocks_reused\":{committed}", second.Summary);
+        Assert.Equal(committed, second.Summary.BlocksReused);
         Assert.Equal(Outputs(clean), Outputs(dir));
     }
 
@@ -159,7 +169,7 @@ public class LocalRunTests : IDisposable
         var made = new System.Collections.Concurrent.ConcurrentBag<UninterruptibleProcessor>();
         var req = Request(Path.Combine(_tmp.Path, "cancelled")) with
         {
-            MakeProcessor = _ =>
+            Processors = (_, _) =>
             {
                 var p = new UninterruptibleProcessor(stop);
                 made.Add(p);

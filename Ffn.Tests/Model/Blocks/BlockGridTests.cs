@@ -26,14 +26,14 @@ public class BlockGridTests
             for (int y = b.Core.Start.Y; y < b.Core.End.Y; y++)
             for (int x = b.Core.Start.X; x < b.Core.End.X; x++)
                 count[((long)z * vy + y) * vx + x]++;
-            Assert.True(b.Seg.Contains(b.Core), $"{b}: seg must contain core");
-            Assert.True(b.Read.Contains(b.Seg), $"{b}: read must contain seg");
+            Assert.True(b.LabelBox.Contains(b.Core), $"{b}: seg must contain core");
+            Assert.True(b.Read.Contains(b.LabelBox), $"{b}: read must contain seg");
             Assert.True(vol.Contains(b.Read), $"{b}: read inside the volume");
             for (int a = 0; a < 3; a++)
             {
                 Assert.True(b.Read.Size[a] >= fov[a], $"{b}: read box narrower than the FoV on axis {a}");
                 // Context is kept wherever the volume has it.
-                Assert.Equal(Math.Max(0, b.Seg.Start[a] - context[a]), Math.Min(b.Read.Start[a], Math.Max(0, b.Seg.Start[a] - context[a])));
+                Assert.Equal(Math.Max(0, b.LabelBox.Start[a] - context[a]), Math.Min(b.Read.Start[a], Math.Max(0, b.LabelBox.Start[a] - context[a])));
             }
         }
         Assert.All(count, c => Assert.Equal(1, c));
@@ -49,7 +49,7 @@ public class BlockGridTests
             {
                 var unit = new Vec3i(axis == 0 ? 1 : 0, axis == 1 ? 1 : 0, axis == 2 ? 1 : 0);
                 if (d != unit) continue;
-                Assert.Equal(overlap[axis], a.Seg.Intersect(b.Seg).Size[axis]);
+                Assert.Equal(overlap[axis], a.LabelBox.Intersect(b.LabelBox).Size[axis]);
             }
         }
     }

@@ -17,12 +17,16 @@ public class SubvolumeRunnerTests
 
     private static ISeedPolicy GoogleSeeds(Volume<float> image, Vec3i margin) => new ListSeedPolicy(GoogleInferenceVector.Instance.SeedCoords);
 
-    private static SubvolumeRequest Request(string dir) => new()
+    private static SubvolumeRequest Request(string dir, string? image = null) => new()
     {
-        Image = VolumeSpec.Parse(TestData.SharedFile("testvectors", "inference_input_ts1_64x96x96.h5") + ":raw"),
+        Settings = new SegmentationSettings
+        {
+            Image = VolumeSpec.Parse(image ?? TestData.SharedFile("testvectors", "inference_input_ts1_64x96x96.h5") + ":raw"),
+            ModelPath = CheckpointImportTests.GoogleCkpt,
+            Deltas = new Vec3i(8, 8, 8),
+        },
         Box = new Box3(Vec3i.Zero, new Vec3i(64, 96, 96)),
         OutputDir = dir,
-        Deltas = new Vec3i(8, 8, 8),
     };
 
     [Fact]
@@ -32,7 +36,7 @@ public class SubvolumeRunnerTests
         var h5 = tmp.File("flat.h5");
         Ffn.Model.Volumes.Hdf5.Hdf5VolumeWriter.WriteVolume(h5, "raw", new Volume<byte>(new Vec3i(40, 40, 40)));
         using var predictor = new NetworkFovPredictor(Fib25(), CPU);
-        var r = SubvolumeRunner.Run(Request(tmp.Path) with { Image = VolumeSpec.Parse(h5 + ":raw"), Box = new Box3(Vec3i.Zero, new Vec3i(40, 40, 40)) }, predictor, GoogleSeeds);
+        var r = SubvolumeRunner.Run(Request(tmp.Path, h5 + ":raw") with { Box = new Box3(Vec3i.Zero, new Vec3i(40, 40, 40)) }, predictor, seedPolicy: GoogleSeeds);
         Assert.True(r.NothingToSegment);
         Assert.Equal(0, r.Objects);
         Assert.All(NpzFile.Read(r.SegmentationPath, "segmentation").Get<uint>(), v => Assert.Equal(0u, v));
@@ -44,7 +48,7 @@ public class SubvolumeRunnerTests
         using var tmp = new TempDir();
         using var predictor = new NetworkFovPredictor(Fib25(), CPU);
         var e = Assert.Throws<Ffn.Model.InputException>(() => SubvolumeRunner.Run(
-            Request(tmp.Path) with { Box = new Box3(new Vec3i(50, 0, 0), new Vec3i(40, 40, 40)) }, predictor, GoogleSeeds));
+            Request(tmp.Path) with { Box = new Box3(new Vec3i(50, 0, 0), new Vec3i(40, 40, 40)) }, predictor, seedPolicy: GoogleSeeds));
         Assert.Contains("outside", e.Message);
         Assert.Empty(Directory.GetFiles(tmp.Path));
     }

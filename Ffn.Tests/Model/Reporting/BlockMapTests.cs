@@ -6,7 +6,7 @@ namespace Ffn.Tests.Model.Reporting;
 
 public class BlockMapTests
 {
-    private static BlockInfo Block(int i, string state, int attempts, double seconds) => BlockInfo.FromJson(JsonNode.Parse($$"""
+    private static Ffn.Model.Blocks.BlockSummary Block(int i, string state, int attempts, double seconds) => Ffn.Model.Blocks.BlockSummary.FromJson(JsonNode.Parse($$"""
         {"index": {{i}}, "name": "seg_0_0_{{i * 10}}", "grid_zyx": [0, 0, {{i}}], "core_start_zyx": [0, 0, {{i * 10}}],
          "core_size_zyx": [10, 10, 10], "state": "{{state}}", "attempts": {{attempts}}, "worker": "w1", "seconds": {{seconds}},
          "counters": {"network-evaluations": 5} }
@@ -22,7 +22,7 @@ public class BlockMapTests
         };
         Assert.Equal(
             [BlockCategory.Empty, BlockCategory.Done, BlockCategory.Done, BlockCategory.Retried, BlockCategory.Reused, BlockCategory.Failed, BlockCategory.Pending],
-            blocks.Select(b => b.Category));
+            blocks.Select(b => b.Category()));
 
         // The fill of every block as the SVG draws it, found by its data-block attribute.
         var svg = BlockMap.Svg(blocks);

@@ -1,39 +1,48 @@
-using System.Text.Json;
 using Akka.Actor;
 using Ffn.Actors.Messages;
+using Ffn.Model.Blocks;
 using Ffn.Model.Stitching;
 using Ffn.Model.Volumes;
 
-namespace Ffn.Actors.Stitcher;
+namespace Ffn.Actors.Stitching;
 
 /// <summary>
 /// Consumes finished blocks as they arrive (merge bookkeeping in <see cref="BlockAssembler"/>, one block at a
 /// time, off the dispatcher) and writes the output volume once the coordinator says every block is final.
-/// Blocks are read from their committed files; only the assembler's merge state is kept in memory.
+/// Blocks are read from their committed files; only the assembler's merge state is kept in memory. Progress
+/// lines of the write go to whoever started the run.
 /// </summary>
 public sealed class Stitcher : ReceiveActor, IWithUnboundedStash
 {
     private readonly BlockAssembler _assembler;
-    private readonly Func<int, string?, Volume<uint>?> _load;
+    private readonly IReadOnlyList<BlockSpec> _blocks;
+    private readonly BlockResultStore _store;
     private readonly StitchOutputs _outputs;
-    private readonly Action<string> _progress;
+    private readonly IActorRef _reportTo;
+    private readonly string _runId;
     private readonly Dictionary<int, string?> _paths = [];
     private readonly CancellationTokenSource _cancel = new();
     private IActorRef _coordinator = ActorRefs.Nobody;
 
     public IStash Stash { get; set; } = null!;
 
-    public Stitcher(BlockAssembler assembler, Func<int, string?, Volume<uint>?> load, StitchOutputs outputs, Action<string>? progress)
+    public Stitcher(string runId, BlockAssembler assembler, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, StitchOutputs outputs, IActorRef reportTo)
     {
+        _runId = runId;
         _assembler = assembler;
-        _load = load;
+        _blocks = blocks;
+        _store = store;
         _outputs = outputs;
-        _progress = progress ?? (_ => { });
+        _reportTo = reportTo;
         Become(Idle);
     }
 
-    public static Props Props(BlockAssembler assembler, Func<int, string?, Volume<uint>?> load, StitchOutputs outputs, Action<string>? progress = null) =>
-        Akka.Actor.Props.Create(() => new Stitcher(assembler, load, outputs, progress));
+    public static Props Props(string runId, BlockAssembler assembler, IReadOnlyList<BlockSpec> blocks, BlockResultStore store, StitchOutputs outputs,
+        IActorRef reportTo) =>
+        Akka.Actor.Props.Create(() => new Stitcher(runId, assembler, blocks, store, outputs, reportTo));
+
+    /// <summary>A block's committed labels; null for an empty block.</summary>
+    private Volume<uint>? Load(int block, string? path) => path == null ? null : _store.LoadSeg(_blocks[block]);
 
     protected override void PostStop()
     {
@@ -52,7 +61,7 @@ public sealed class Stitcher : ReceiveActor, IWithUnboundedStash
             var self = Self;
             Task.Run(() =>
             {
-                _assembler.Add(m.BlockId, _load(m.BlockId, m.ResultPath));
+                _assembler.Add(m.BlockId, Load(m.BlockId, m.ResultPath));
                 return (object)Added.Instance;
             }).PipeTo(self, failure: e => new AddFailed(m.RunId, m.BlockId, e));
         });
@@ -62,11 +71,11 @@ public sealed class Stitcher : ReceiveActor, IWithUnboundedStash
             var self = Self;
             var sender = Sender;
             var token = _cancel.Token;
-            var progress = new Progress(_progress);
+            var progress = new Progress(_runId, _reportTo);
             Task.Run(() =>
             {
-                var summary = _assembler.Write(i => _load(i, _paths.GetValueOrDefault(i)), _outputs.H5Path, _outputs.H5Dataset, _outputs.TiffPath, progress, token);
-                return (object)new StitchCompleted(m.RunId, JsonSerializer.Serialize(summary));
+                var summary = _assembler.Write(i => Load(i, _paths.GetValueOrDefault(i)), _outputs.H5Path, _outputs.H5Dataset, _outputs.TiffPath, progress, token);
+                return (object)new StitchCompleted(m.RunId, summary);
             }).PipeTo(sender, failure: e => new StitchFailed(m.RunId, Flatten(e)));
         });
     }
@@ -93,9 +102,9 @@ public sealed class Stitcher : ReceiveActor, IWithUnboundedStash
         return $"{e.GetType().Name}: {e.Message.Split('\n')[0].TrimEnd()}";
     }
 
-    private sealed class Progress(Action<string> report) : IProgress<string>
+    private sealed class Progress(string runId, IActorRef reportTo) : IProgress<string>
     {
-        public void Report(string value) => report(value);
+        public void Report(string value) => reportTo.Tell(new RunProgressLine(runId, value));
     }
 
     private sealed class Added
