@@ -235,23 +235,23 @@ public static partial class ModelCheckpoint
         var dict = new Dictionary<string, Tensor>();
         foreach (var (k, p) in model.state_dict())
             dict[CheckpointNames.KeyFor(config.Architecture, k, config.Depth)] = p.detach().cpu();
-        bool sidecarWritten = false;
         try
         {
+            using var weights = AtomicFile.Begin(path);
+            PyTorchPickler.PickleStateDict(weights.Stream, dict, leaveOpen: true);
+            weights.Stream.Flush();
             // The sidecar is renamed into place once the weights' temporary file is complete, just before the weights
             // are: a failure before then leaves neither, and an orphan sidecar is never mistaken for a checkpoint.
-            AtomicFile.Write(path, s =>
+            AtomicFile.WriteAllText(sidecar, json);
+            try
             {
-                PyTorchPickler.PickleStateDict(s, dict, leaveOpen: true);
-                s.Flush();
-                AtomicFile.WriteAllText(sidecar, json);
-                sidecarWritten = true;
-            });
-        }
-        catch when (sidecarWritten)
-        {
-            AtomicFile.TryDelete(sidecar);
-            throw;
+                weights.Commit();
+            }
+            catch
+            {
+                AtomicFile.TryDelete(sidecar);
+                throw;
+            }
         }
         finally
         {

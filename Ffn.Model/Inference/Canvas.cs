@@ -9,8 +9,10 @@ namespace Ffn.Model.Inference;
 /// <summary>
 /// The state of flood-filling one subvolume (semantics of google/ffn inference.py Canvas, commit 6f61f6e): a
 /// float32 logit canvas for the object being grown (NaN = never predicted), the int32 segmentation (negative =
-/// seed markers of failed attempts), and the loops that grow one object (<see cref="SegmentAt"/>) and all objects
-/// from a seed policy (<see cref="SegmentAll"/>). Deterministic for a deterministic predictor.
+/// seed markers of failed attempts), and the growth of one object: its FoV steps and Google's post-processing that
+/// commits it (<see cref="SegmentAt"/>). <see cref="SegmentAll"/> grows all objects from a seed policy with
+/// <see cref="ObjectScheduler"/>, which drives one such growth per object lane. Deterministic for a deterministic
+/// predictor.
 /// </summary>
 public sealed class Canvas
 {
@@ -25,9 +27,8 @@ public sealed class Canvas
     private int _started; // objects begun: the attempt number of FoV trace rows
 
     /// <param name="batchCanvases">
-    /// Objects grown at once (--batch-canvases): their FoV steps go to the network as one batch. Seeds start only
-    /// far from objects still growing and objects are committed in a fixed order, so results are deterministic;
-    /// with 1 the canvas follows google/ffn step for step.
+    /// Objects grown at once (--batch-canvases), one object lane each: their FoV steps go to the network as one
+    /// batch (see <see cref="ObjectScheduler"/>); with 1 the canvas follows google/ffn step for step.
     /// </param>
     public Canvas(Volume<float> image, IFovPredictor predictor, Vec3i deltas, InferenceOptions options, bool keepTrace = false, int batchCanvases = 1)
     {
@@ -75,15 +76,18 @@ public sealed class Canvas
     /// </summary>
     public Action<Canvas, int>? BetweenObjects { get; set; }
 
-    /// <summary>With several lanes: how many seeds ahead the canvas looks for one far from the growing objects.</summary>
-    public const int Lookahead = 64;
-
     /// <summary>Called after every network evaluation, for progress reporting.</summary>
     public Action<Canvas>? AfterStep { get; set; }
 
     public TimeSpan PredictTime => _predictClock.Elapsed;
 
     public static double Logit(double p) => Math.Log(p / (1 - p));
+
+    /// <summary>The object lanes (--batch-canvases); lane 0 serves <see cref="SegmentAt"/> and <see cref="UpdateAt"/>.</summary>
+    internal IReadOnlyList<ObjectLane> Lanes => _lanes;
+
+    /// <summary>How far from its FoV centres a growing object can still reach within two steps: FoV + 2 deltas.</summary>
+    internal Vec3i Reach => _fov + _deltas * 2;
 
     private long Index(Vec3i p) => ((long)p.Z * Shape.Y + p.Y) * Shape.X + p.X;
 
@@ -177,7 +181,8 @@ public sealed class Canvas
         return Finish(lane);
     }
 
-    private void Begin(ObjectLane lane, Vec3i start)
+    /// <summary>Starts growing a new object from <paramref name="start"/> in <paramref name="lane"/>.</summary>
+    internal void Begin(ObjectLane lane, Vec3i start)
     {
         if (!lane.Dirty.IsEmpty) Fill(lane.Seed, lane.Dirty, float.NaN);
         lane.Dirty = new Box3(start, Vec3i.One);
@@ -192,7 +197,7 @@ public sealed class Canvas
     }
 
     /// <summary>Next FoV position of a growing object, or false when it is done (queue empty or seed too weak).</summary>
-    private bool NextStep(ObjectLane lane, out Vec3i pos)
+    internal bool NextStep(ObjectLane lane, out Vec3i pos)
     {
         if (!lane.Movement.TryNext(p => IsValidPos(lane, p, false), out pos)) return false;
         _cancel.ThrowIfCancellationRequested();
@@ -215,17 +220,20 @@ public sealed class Canvas
         AfterStep?.Invoke(this);
     }
 
+    /// <summary>One FoV step of each growing object given (lane, FoV centre), all predicted as one batch.</summary>
+    internal void Step(IReadOnlyList<(ObjectLane Lane, Vec3i Pos)> stepping)
+    {
+        foreach (var (lane, pos) in stepping) Prepare(lane, pos);
+        Predict(stepping.Select(t => t.Lane).ToList());
+        foreach (var (lane, pos) in stepping) AfterPrediction(lane, pos);
+    }
+
     /// <summary>Grows one object from <paramref name="start"/>; returns the number of network evaluations.</summary>
     public int SegmentAt(Vec3i start)
     {
         var lane = _lanes[0];
         Begin(lane, start);
-        while (NextStep(lane, out var pos))
-        {
-            Prepare(lane, pos);
-            Predict([lane]);
-            AfterPrediction(lane, pos);
-        }
+        while (NextStep(lane, out var pos)) Step([(lane, pos)]);
         lane.Active = false;
         return lane.Iterations;
     }
@@ -233,88 +241,25 @@ public sealed class Canvas
     /// <summary>Segments every object the seed policy leads to, in order (Google's segment_all).</summary>
     public void SegmentAll(ISeedPolicy seeds, CancellationToken cancel = default)
     {
-        var clock = Stopwatch.StartNew();
         _cancel = cancel;
-        // Seeds read but not started (K > 1): a seed starts only when it is far from every growing object and
-        // from every earlier waiting seed, so nearby objects are still grown in seed order.
-        var pending = new List<(int Index, Vec3i Pos)>();
-        bool exhausted = false;
-        while (true)
-        {
-            cancel.ThrowIfCancellationRequested();
-            while (_lanes.Any(l => !l.Active))
-            {
-                while (!exhausted && pending.Count < (_lanes.Length == 1 ? 1 : Lookahead))
-                {
-                    var seedClock = Stopwatch.StartNew();
-                    int index = seeds.Position;
-                    exhausted = !seeds.TryNext(out var next);
-                    Counters.Increment(Counters.SeedPolicyMs, seedClock.ElapsedMilliseconds);
-                    if (exhausted) break;
-                    Counters.Increment(Counters.SeedsProposed);
-                    pending.Add((index, next));
-                }
-                int pick = -1;
-                for (int j = 0; j < pending.Count && pick < 0; j++)
-                {
-                    var candidate = pending[j].Pos;
-                    if (_lanes.Any(l => l.Active && Near(l, candidate))) continue;
-                    bool nearEarlier = false;
-                    for (int e = 0; e < j && !nearEarlier; e++) nearEarlier = NearSeed(pending[e].Pos, candidate);
-                    if (!nearEarlier) pick = j;
-                }
-                if (pick < 0) break;
-                var (seedIndex, pos) = pending[pick];
-                pending.RemoveAt(pick);
-
-                if (!IsValidPos(_lanes[0], pos, ignoreMoveThreshold: true)) continue;
-                if (_lanes.All(l => !l.Active)) BetweenObjects?.Invoke(this, seedIndex);
-                var mbd = _options.MinBoundaryDist;
-                if (AnySegmented(new Box3(pos - mbd, mbd * 2 + Vec3i.One)))
-                {
-                    Segmentation.Data[Index(pos)] = -1;
-                    Counters.Increment(Counters.SkipTooCloseToSegment);
-                    continue;
-                }
-                Counters.Increment(Counters.SeedsTried);
-                Begin(_lanes.First(l => !l.Active), pos);
-                if (_lanes.Length == 1) break; // one lane: grow it to the end first, exactly as Google
-            }
-            var active = _lanes.Where(l => l.Active).ToList();
-            if (active.Count == 0) break;
-
-            // One lockstep round: every growing object takes its next FoV step; all go to the network together.
-            var stepping = new List<(ObjectLane Lane, Vec3i Pos)>();
-            foreach (var lane in active)
-            {
-                if (NextStep(lane, out var pos)) stepping.Add((lane, pos));
-                else Commit(lane);
-            }
-            if (stepping.Count == 0) continue;
-            foreach (var (lane, pos) in stepping) Prepare(lane, pos);
-            Predict(stepping.Select(t => t.Lane).ToList());
-            foreach (var (lane, pos) in stepping) AfterPrediction(lane, pos);
-        }
-        Counters.Increment(Counters.PredictMs, (long)_predictClock.Elapsed.TotalMilliseconds);
-        Counters.Increment(Counters.SegmentAllMs, clock.ElapsedMilliseconds);
+        new ObjectScheduler(this).Run(seeds, cancel);
     }
 
-    private bool NearSeed(Vec3i a, Vec3i b)
+    /// <summary>
+    /// Google's min_boundary_dist rule for a seed about to start: one this close to a segmented voxel is marked
+    /// failed (-1) and not started.
+    /// </summary>
+    internal bool TooCloseToSegment(Vec3i pos)
     {
-        var reach = _fov + _deltas * 2;
-        var d = a - b;
-        return Math.Abs(d.Z) <= reach.Z && Math.Abs(d.Y) <= reach.Y && Math.Abs(d.X) <= reach.X;
-    }
-
-    /// <summary>A seed this close to a growing object could be claimed by it: wait until that object is committed.</summary>
-    private bool Near(ObjectLane lane, Vec3i pos)
-    {
-        var reach = _fov + _deltas * 2;
-        return Box3.FromStartEnd(lane.MinPos - reach, lane.MaxPos + reach + Vec3i.One).Contains(pos);
+        var mbd = _options.MinBoundaryDist;
+        if (!AnySegmented(new Box3(pos - mbd, mbd * 2 + Vec3i.One))) return false;
+        Segmentation.Data[Index(pos)] = -1;
+        Counters.Increment(Counters.SkipTooCloseToSegment);
+        return true;
     }
 
     /// <summary>Google's post-processing of one grown object: weak seed, size check, new id for its new voxels.</summary>
-    private void Commit(ObjectLane lane)
+    internal void Commit(ObjectLane lane)
     {
         lane.Active = false;
         var pos = lane.Start;
@@ -454,34 +399,4 @@ public sealed class Canvas
 
     private static Box3 Union(Box3 a, Box3 b) => Box3.FromStartEnd(Vec3i.Min(a.Start, b.Start), Vec3i.Max(a.End, b.End));
 
-    /// <summary>The state of one object being grown: its logit canvas, movement queue, extent and FoV buffers.</summary>
-    private sealed class ObjectLane
-    {
-        public ObjectLane(Vec3i shape, Vec3i fov, FaceMaxMovementPolicy movement)
-        {
-            Seed = new float[shape.Product];
-            Array.Fill(Seed, float.NaN);
-            Movement = movement;
-            int n = (int)fov.Product;
-            FovImage = new float[n];
-            FovSeed = new float[n];
-            FovOld = new float[n];
-            FovLogits = new float[n];
-        }
-
-        public float[] Seed { get; }
-        public FaceMaxMovementPolicy Movement { get; }
-        public float[] FovImage { get; }
-        public float[] FovSeed { get; }
-        public float[] FovOld { get; }
-        public float[] FovLogits { get; }
-        public Box3 Box { get; set; }
-        public Box3 Dirty { get; set; } // region of Seed written since the last clear
-        public Vec3i Start { get; set; }
-        public Vec3i MinPos { get; set; }
-        public Vec3i MaxPos { get; set; }
-        public int Iterations { get; set; }
-        public int Attempt { get; set; }
-        public bool Active { get; set; }
-    }
 }

@@ -1,10 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
-using Ffn.Model.DataPrep;
 using Ffn.Model.Geometry;
 using Ffn.Model.Volumes;
-using Ffn.Model.Volumes.Hdf5;
-using Ffn.Model.Volumes.Tiff;
 
 namespace Ffn.Model.Stitching;
 
@@ -13,12 +9,12 @@ namespace Ffn.Model.Stitching;
 /// in memory bounded by a few blocks. Blocks arrive through <see cref="Add"/> in any order; each leaves behind only
 /// a table of its ids and the merge data its not-yet-arrived neighbours need (faces: one qualified plane per face;
 /// overlap: its labels of each shared region), dropped as soon as the neighbour has come. <see cref="Write"/> then
-/// assigns final ids and streams the output, reading every block back through a callback.
+/// assigns final ids (<see cref="FinalIds"/>) and streams the output (<see cref="Output"/>), reading every block
+/// back through a callback.
 /// </summary>
 /// <remarks>
-/// Final ids do not depend on arrival order: objects are (block, local id) pairs, merged by a union-find; each
-/// merged object that has voxels in some Core gets the next id 1..K in the order of its first such pair by block
-/// index, then local id. Not thread-safe: the caller serializes calls.
+/// Final ids do not depend on arrival order: objects are (block, local id) pairs, merged by a union-find. Not
+/// thread-safe: the caller serializes calls.
 /// </remarks>
 public sealed class BlockAssembler : IDisposable
 {
@@ -47,6 +43,7 @@ public sealed class BlockAssembler : IDisposable
         _empty = new bool[blocks.Count];
         _pairsOf = new List<BlockPair>[blocks.Count];
         for (int i = 0; i < blocks.Count; i++) _pairsOf[i] = [];
+        Output = new StitchedVolumeWriter(volumeShape, blocks);
         Validate();
         FindPairs();
     }
@@ -55,18 +52,15 @@ public sealed class BlockAssembler : IDisposable
     public IReadOnlyList<StitchBlock> Blocks => _blocks;
     public MergeOptions Merge => _merge;
 
-    /// <summary>HDF5 chunk shape (z, y, x) of the written dataset (clipped to the volume, and in z to the output slab depth) and its gzip level 0-9.</summary>
-    public Vec3i Chunks { get; set; } = new(64, 64, 64);
-    public int Gzip { get; set; } = 4;
+    /// <summary>The output's settings: HDF5 chunks and gzip level, BigTIFF, slab size.</summary>
+    public StitchedVolumeWriter Output { get; }
 
-    /// <summary>BigTIFF (true, as FFN-PyTorch's final_result.tif), classic TIFF (false) or by size (null).</summary>
-    public bool? BigTiff { get; set; } = true;
-
-    /// <summary>
-    /// Bytes of one output slab (full y, x cross-section) Write may hold. A z-row of blocks is written as one slab
-    /// when it fits; otherwise in thinner slabs, each reloading the row's blocks.
-    /// </summary>
-    public long SlabBytes { get; set; } = 1L << 30;
+    /// <summary><see cref="StitchedVolumeWriter.SlabBytes"/> of <see cref="Output"/>.</summary>
+    public long SlabBytes
+    {
+        get => Output.SlabBytes;
+        set => Output.SlabBytes = value;
+    }
 
     public bool IsComplete => _added == _blocks.Count;
     public int AddedCount => _added;
@@ -154,7 +148,7 @@ public sealed class BlockAssembler : IDisposable
     /// After every block was added: resolves the merges, assigns final ids and streams the output in z slabs, each
     /// block's Core relabelled from <paramref name="load"/> (which returns the same labels as given to Add: uint32 or
     /// uint64, or null for an empty block). Writes <paramref name="h5Path"/>:<paramref name="h5Dataset"/> (chunked,
-    /// gzip, uint32) and/or the multi-page <paramref name="tiffPath"/>, each atomically (temporary name, then rename).
+    /// gzip, uint32) and/or the multi-page <paramref name="tiffPath"/>, each atomically (<see cref="AtomicFile"/>).
     /// </summary>
     public StitchSummary Write(Func<int, Volume?> load, string? h5Path, string h5Dataset, string? tiffPath,
         IProgress<string>? progress, CancellationToken ct)
@@ -183,61 +177,25 @@ public sealed class BlockAssembler : IDisposable
             throw new InvalidOperationException($"only {_added} of {_blocks.Count} blocks were added (missing: "
                 + string.Join(",", Enumerable.Range(0, _blocks.Count).Where(i => _tables[i] is null).Take(10)) + ")");
         _mergeClock.Start();
-        var (finalOfRank, objectsAfter) = AssignFinalIds();
+        var tables = _tables.Select(t => t!).ToList();
+        var ids = FinalIds.Assign(tables, _uf);
         _mergeClock.Stop();
 
         var writeClock = Stopwatch.StartNew();
-        Stopwatch loadClock = new(), outputClock = new();
-        long peakSlab = 0;
-        var shape = VolumeShape;
-        long slice = (long)shape.Y * shape.X * sizeof(uint);
-        using var h5 = h5Path is null ? null : Hdf5VolumeWriter.Create(h5Path);
-        int slabDepth = Math.Max(1, (int)Math.Min(shape.Z, SlabBytes / slice));
-        var slabs = Slabs(slabDepth).ToList();
-        // HDF5 chunks no deeper than a slab: a chunk is flushed once full, so deeper ones would be held across slabs.
-        var chunks = Vec3i.Min(Chunks, shape);
-        chunks = chunks with { Z = Math.Min(chunks.Z, slabDepth) };
-        h5?.AddDataset(h5Dataset, DType.UInt32, shape, chunks, Gzip,
-            new Dictionary<string, object> { ["objects"] = objectsAfter, ["merge"] = _merge.Mode.ToString().ToLowerInvariant() });
-        using var tiff = tiffPath is null ? null : TiffVolumeWriter.Create(tiffPath, DType.UInt32, shape, BigTiff);
-        var meter = new ProgressMeter("stitch: write", "blocks", slabs.Sum(s => s.Blocks.Count), progress);
-        Volume<uint>? slab = null;
-        foreach (var (z0, depth, members) in slabs)
+        var attributes = new Dictionary<string, object> { ["objects"] = ids.Count, ["merge"] = _merge.Mode.ToString().ToLowerInvariant() };
+        var stats = Output.Write(ids, (i, part) =>
         {
-            ct.ThrowIfCancellationRequested();
-            if (slab is null || slab.Shape.Z != depth) slab = new Volume<uint>(new Vec3i(depth, shape.Y, shape.X));
-            slab.Offset = new Vec3i(z0, 0, 0);
-            peakSlab = Math.Max(peakSlab, slab.Length * sizeof(uint));
-            var band = slab.Box;
-            foreach (int i in members)
-            {
-                ct.ThrowIfCancellationRequested();
-                var block = _blocks[i];
-                var part = block.Core.Intersect(band);
-                loadClock.Start();
-                var labels = ToUInt32(i, load(i, part));
-                loadClock.Stop();
-                if (wholeBlocks) CheckBox(block, labels);
-                else if (labels is not null && !labels.Box.Contains(part))
-                    throw new ArgumentException($"block {i}: labels cover {labels.Box}, which misses part of the requested {part}");
-                Relabel(i, labels, part, slab, finalOfRank[i]);
-                meter.Add(1);
-            }
-            outputClock.Start();
-            h5?.WriteBlock(h5Dataset, slab);
-            tiff?.WriteSlabs(slab);
-            outputClock.Stop();
-        }
-        slab = null;
-        outputClock.Start();
-        h5?.Commit();
-        tiff?.Commit();
-        outputClock.Stop();
+            var labels = ToUInt32(i, load(i, part));
+            if (wholeBlocks) CheckBox(_blocks[i], labels);
+            else if (labels is not null && !labels.Box.Contains(part))
+                throw new ArgumentException($"block {i}: labels cover {labels.Box}, which misses part of the requested {part}");
+            return labels;
+        }, h5Path, h5Dataset, attributes, tiffPath, progress, ct);
         _written = true;
-        long objectsBefore = _tables.Sum(t => t!.CoreCounts.Count(c => c > 0));
-        return new StitchSummary(_blocks.Count, _empty.Count(e => e), shape.Product, objectsBefore, objectsAfter, _pairsMerged,
+        long objectsBefore = tables.Sum(t => t.CoreCounts.Count(c => c > 0));
+        return new StitchSummary(_blocks.Count, _empty.Count(e => e), VolumeShape.Product, objectsBefore, ids.Count, _pairsMerged,
             _boundaryVoxelPairs, _addClock.Elapsed.TotalSeconds, _mergeClock.Elapsed.TotalSeconds,
-            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, peakSlab, loadClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds);
+            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, stats.PeakSlabBytes, stats.LoadSeconds, stats.OutputSeconds);
     }
 
     public void Dispose()
@@ -245,90 +203,6 @@ public sealed class BlockAssembler : IDisposable
         foreach (var list in _pairsOf)
         foreach (var p in list) p.Pending = null;
         PendingBytes = 0;
-    }
-
-    /// <summary>Compact final ids by first (block index, local id) with Core voxels; per block a rank → final id table.</summary>
-    private (uint[][] FinalOfRank, long Objects) AssignFinalIds()
-    {
-        var idOfRoot = new uint[_uf.Count];
-        var result = new uint[_blocks.Count][];
-        uint next = 0;
-        for (int b = 0; b < _blocks.Count; b++)
-        {
-            var t = _tables[b]!;
-            for (int r = 0; r < t.Count; r++)
-            {
-                if (t.CoreCounts[r] == 0) continue;
-                int root = _uf.Find(t.Base + r);
-                if (idOfRoot[root] != 0) continue;
-                if (next == uint.MaxValue) throw new InvalidDataException("more than 4G objects do not fit uint32 output");
-                idOfRoot[root] = ++next;
-            }
-        }
-        for (int b = 0; b < _blocks.Count; b++)
-        {
-            var t = _tables[b]!;
-            var map = result[b] = new uint[t.Count];
-            for (int r = 0; r < t.Count; r++) map[r] = t.CoreCounts[r] == 0 ? 0 : idOfRoot[_uf.Find(t.Base + r)];
-        }
-        return (result, next);
-    }
-
-    private void Relabel(int i, Volume<uint>? labels, Box3 part, Volume<uint> slab, uint[] finalOfRank)
-    {
-        var t = _tables[i]!;
-        var rel = part.Start - slab.Offset;
-        if (labels is null)
-        {
-            for (int z = 0; z < part.Size.Z; z++)
-            for (int y = 0; y < part.Size.Y; y++)
-                slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X).Clear();
-            return;
-        }
-        var src = part.Start - labels.Offset;
-        // z slices in parallel (lookups are read-only); small parts stay on this thread.
-        var options = new ParallelOptions { MaxDegreeOfParallelism = part.Volume >= 1 << 20 ? -1 : 1 };
-        Parallel.For(0, part.Size.Z, options, z =>
-        {
-            for (int y = 0; y < part.Size.Y; y++)
-                RelabelRow(i, t, finalOfRank, labels.Row(src.Z + z, src.Y + y).Slice(src.X, part.Size.X),
-                    slab.Row(rel.Z + z, rel.Y + y).Slice(rel.X, part.Size.X));
-        });
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: skip tier-0 code in a short-lived process
-    private static void RelabelRow(int block, BlockLabels t, uint[] finalOfRank, ReadOnlySpan<uint> from, Span<uint> to)
-    {
-        uint last = 0, lastOut = 0;
-        for (int x = 0; x < from.Length; x++)
-        {
-            uint v = from[x];
-            if (v == 0) { to[x] = 0; continue; }
-            if (v != last)
-            {
-                int r = t.Rank(v);
-                if (r < 0) throw new InvalidDataException($"block {block}: label {v} was not in the labels given to Add (the block changed)");
-                last = v;
-                lastOut = finalOfRank[r];
-            }
-            to[x] = lastOut;
-        }
-    }
-
-    /// <summary>Output slabs in z order: the z ranges between Core starts, cut to at most <paramref name="maxDepth"/>, with the blocks meeting each.</summary>
-    private IEnumerable<(int Z0, int Depth, List<int> Blocks)> Slabs(int maxDepth)
-    {
-        var cuts = _blocks.Select(b => b.Core.Start.Z).Append(VolumeShape.Z).Distinct().Order().ToList();
-        for (int k = 0; k + 1 < cuts.Count; k++)
-        {
-            for (int z = cuts[k]; z < cuts[k + 1]; z += maxDepth)
-            {
-                int depth = Math.Min(maxDepth, cuts[k + 1] - z);
-                var members = Enumerable.Range(0, _blocks.Count)
-                    .Where(i => _blocks[i].Core.Start.Z < z + depth && _blocks[i].Core.End.Z > z).ToList();
-                yield return (z, depth, members);
-            }
-        }
     }
 
     private Volume<uint>? Extract(BlockPair pair, int blockIndex, Volume<uint> labels)

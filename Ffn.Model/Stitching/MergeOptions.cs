@@ -14,10 +14,11 @@ public sealed record MergeOptions(MergeMode Mode, int MinConsecutiveVoxels = 15,
 {
     public static MergeOptions None { get; } = new(MergeMode.None);
 
+    /// <exception cref="InputException">a bad threshold: the user's to fix (exit 2), as every option record's Validate.</exception>
     public void Validate()
     {
-        if (MinConsecutiveVoxels < 1) throw new ArgumentException($"min consecutive voxels must be at least 1, got {MinConsecutiveVoxels}");
-        if (MinOverlapVoxels < 1) throw new ArgumentException($"min overlap voxels must be at least 1, got {MinOverlapVoxels}");
-        if (!(MinIou >= 0 && MinIou <= 1)) throw new ArgumentException($"min IoU must be in [0, 1], got {MinIou}");
+        if (MinConsecutiveVoxels < 1) throw new InputException($"min consecutive voxels must be at least 1, got {MinConsecutiveVoxels}");
+        if (MinOverlapVoxels < 1) throw new InputException($"min overlap voxels must be at least 1, got {MinOverlapVoxels}");
+        if (!(MinIou >= 0 && MinIou <= 1)) throw new InputException($"min IoU must be in [0, 1], got {MinIou}");
     }
 }

@@ -20,12 +20,13 @@ public sealed record SynthOptions
     /// <summary>Sigma of the Gaussian blur (the microscope's point spread), in voxels.</summary>
     public double Blur { get; init; } = 0.9;
 
+    /// <exception cref="InputException">a bad setting: the user's to fix (exit 2), as every option record's Validate.</exception>
     public void Validate()
     {
-        if (!Shape.AllPositive) throw new ArgumentException($"--shape must be positive, got {Shape}");
-        if (Shape.Product > Array.MaxLength) throw new ArgumentException($"--shape {Shape} is larger than one array; generate it in parts");
+        if (!Shape.AllPositive) throw new InputException($"--shape must be positive, got {Shape}");
+        if (Shape.Product > Array.MaxLength) throw new InputException($"--shape {Shape} is larger than one array; generate it in parts");
         if (MinTubeRadius <= 0 || MaxTubeRadius < MinTubeRadius)
-            throw new ArgumentException($"tube radii must satisfy 0 < min <= max, got {MinTubeRadius}..{MaxTubeRadius}");
-        if (Noise < 0 || Blur < 0) throw new ArgumentException("--noise and --blur must be non-negative");
+            throw new InputException($"tube radii must satisfy 0 < min <= max, got {MinTubeRadius}..{MaxTubeRadius}");
+        if (Noise < 0 || Blur < 0) throw new InputException("--noise and --blur must be non-negative");
     }
 }

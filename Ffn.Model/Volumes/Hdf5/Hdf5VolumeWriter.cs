@@ -10,9 +10,9 @@ namespace Ffn.Model.Volumes.Hdf5;
 /// <summary>
 /// Writes one HDF5 file holding one or more 3D (z, y, x) datasets, chunked and deflate (gzip) compressed, that
 /// h5py reads back unchanged. Declare every dataset with <see cref="AddDataset"/>, write its blocks in any order
-/// with <see cref="WriteBlock"/>, then <see cref="Commit"/>. The file is written under a temporary name in the
-/// target directory and renamed onto the target path by Commit, so readers never see a half-written file;
-/// disposing without Commit deletes the temporary file.
+/// with <see cref="WriteBlock"/>, then <see cref="Commit"/>. The file is written through <see cref="AtomicFile"/>:
+/// under a temporary name in the target directory, flushed to disk and renamed onto the target path by Commit, so
+/// readers never see a half-written file; disposing without Commit deletes the temporary file.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -43,17 +43,15 @@ namespace Ffn.Model.Volumes.Hdf5;
 public sealed class Hdf5VolumeWriter : IDisposable
 {
     private readonly object _gate = new();
-    private readonly string _tempPath;
     private readonly Dictionary<string, PendingDataset> _datasets = new(StringComparer.Ordinal);
-    private FileStream? _stream;
+    private AtomicFile.Pending? _file;
     private H5NativeWriter? _writer;
     private bool _done;
 
-    private Hdf5VolumeWriter(string path, string tempPath, FileStream stream)
+    private Hdf5VolumeWriter(string path, AtomicFile.Pending file)
     {
         Path = path;
-        _tempPath = tempPath;
-        _stream = stream;
+        _file = file;
     }
 
     /// <summary>The final path, which exists only after <see cref="Commit"/>.</summary>
@@ -62,16 +60,11 @@ public sealed class Hdf5VolumeWriter : IDisposable
     /// <summary>Starts a file that Commit will place at <paramref name="path"/> (replacing any file there).</summary>
     public static Hdf5VolumeWriter Create(string path)
     {
-        var full = System.IO.Path.GetFullPath(path);
-        var dir = System.IO.Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir)) throw new VolumeException($"{path}: directory {dir} does not exist");
-        if (Directory.Exists(full)) throw new VolumeException($"{path}: is a directory");
-        // Same directory as the target, so the final rename stays on one file system and is atomic.
-        var temp = AtomicFile.TempPathFor(full);
+        if (Directory.Exists(System.IO.Path.GetFullPath(path))) throw new VolumeException($"{path}: is a directory");
         try
         {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-            return new Hdf5VolumeWriter(path, temp, stream);
+            // PureHDF seeks back and reads what it wrote: read-write access.
+            return new Hdf5VolumeWriter(path, AtomicFile.Begin(path, FileAccess.ReadWrite, 1 << 16));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -161,10 +154,8 @@ public sealed class Hdf5VolumeWriter : IDisposable
                 // Disposing the writer flushes the remaining chunks and writes the chunk indexes and superblock.
                 _writer!.Dispose();
                 _writer = null;
-                _stream!.Flush(flushToDisk: true);
-                _stream.Dispose();
-                _stream = null;
-                File.Move(_tempPath, Path, overwrite: true);
+                _file!.Commit();
+                _file = null;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -203,18 +194,17 @@ public sealed class Hdf5VolumeWriter : IDisposable
 
     private void EnsureOpen()
     {
-        if (_done || _stream is null) throw new ObjectDisposedException(nameof(Hdf5VolumeWriter), $"{Path}: writer is committed or disposed");
+        if (_done || _file is null) throw new ObjectDisposedException(nameof(Hdf5VolumeWriter), $"{Path}: writer is committed or disposed");
     }
 
     private void Abort()
     {
         _done = true;
         // The writer's Dispose would write indexes and a superblock into a file that is deleted anyway; the stream
-        // is ours (BeginWrite(stream) leaves it open), so closing the stream is enough.
+        // is ours (BeginWrite(stream) leaves it open), so discarding the temporary file is enough.
         _writer = null;
-        _stream?.Dispose();
-        _stream = null;
-        try { File.Delete(_tempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _file?.Dispose();
+        _file = null;
     }
 
     /// <summary>Lays out the file for all declared datasets (PureHDF writes headers and chunk indexes up front).</summary>
@@ -237,7 +227,7 @@ public sealed class Hdf5VolumeWriter : IDisposable
             }
             group[parts[^1]] = ds.CreateH5Dataset();
         }
-        _writer = file.BeginWrite(_stream!);
+        _writer = file.BeginWrite(_file!.Stream);
     }
 
     private static string NormalizeName(string name)

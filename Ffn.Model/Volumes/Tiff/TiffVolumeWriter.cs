@@ -6,8 +6,9 @@ namespace Ffn.Model.Volumes.Tiff;
 
 /// <summary>
 /// Writes a (z, y, x) volume as a multi-page grayscale TIFF, one page per z slice, streaming: slabs of whole
-/// slices arrive in z order, so the volume never has to fit in memory. The file is built under a temporary
-/// name beside <see cref="Path"/> and only appears under its own name on <see cref="Commit"/>.
+/// slices arrive in z order, so the volume never has to fit in memory. The file is built through
+/// <see cref="AtomicFile"/> under a temporary name beside <see cref="Path"/> and only appears under its own name,
+/// flushed to disk, on <see cref="Commit"/>.
 /// </summary>
 public sealed class TiffVolumeWriter : IDisposable
 {
@@ -17,7 +18,7 @@ public sealed class TiffVolumeWriter : IDisposable
     // As tifffile: classic TIFF's 32-bit offsets end at 4 GiB; keep 32 MiB of that for the page directories.
     private const long ClassicLimit = (1L << 32) - (1L << 25);
 
-    private readonly string tempPath;
+    private readonly AtomicFile.Pending file;
     private readonly int rowsPerStrip;
     private readonly byte[] strip;
     private readonly SampleFormat format;
@@ -25,10 +26,10 @@ public sealed class TiffVolumeWriter : IDisposable
     private LibTiff? tif;
     private bool committed, failed;
 
-    private TiffVolumeWriter(string path, string tempPath, LibTiff tif, DType dtype, Vec3i shape, bool bigTiff, bool deflate)
+    private TiffVolumeWriter(string path, AtomicFile.Pending file, LibTiff tif, DType dtype, Vec3i shape, bool bigTiff, bool deflate)
     {
         Path = path;
-        this.tempPath = tempPath;
+        this.file = file;
         this.tif = tif;
         DType = dtype;
         Shape = shape;
@@ -68,12 +69,26 @@ public sealed class TiffVolumeWriter : IDisposable
             throw new VolumeException($"{path}: {estimate} bytes of {dtype.Name()} {shape} exceed a classic TIFF's 4 GB; "
                 + "write a BigTIFF");
 
-        var temp = AtomicFile.TempPathFor(path);
+        AtomicFile.Pending file;
+        try
+        {
+            // LibTiff reads back the directories it wrote: read-write access.
+            file = AtomicFile.Begin(path, FileAccess.ReadWrite, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VolumeException($"{path}: cannot create ({e.Message.ReplaceLineEndings(" ")})", e);
+        }
         TiffLib.Init();
         TiffLib.ClearError();
-        var tif = LibTiff.Open(temp, big ? "w8" : "w");
-        if (tif is null) throw new VolumeException($"{path}: cannot create: {TiffLib.TakeError()}");
-        return new TiffVolumeWriter(path, temp, tif, dtype, shape, big, deflate);
+        // As LibTiff's Open(path, mode) does for a file it opens itself, less the closing: Commit closes the stream.
+        var tif = LibTiff.ClientOpen(file.TempPath, big ? "w8" : "w", file.Stream, new KeepOpen());
+        if (tif is null)
+        {
+            file.Dispose();
+            throw new VolumeException($"{path}: cannot create: {TiffLib.TakeError()}");
+        }
+        return new TiffVolumeWriter(path, file, tif, dtype, shape, big, deflate);
     }
 
     /// <summary>Writes <paramref name="v"/> (its Offset ignored) to <paramref name="path"/> in one go.</summary>
@@ -159,7 +174,7 @@ public sealed class TiffVolumeWriter : IDisposable
             throw new InvalidOperationException($"{Path}: only {NextZ} of {Shape.Z} pages were written");
         tif.Dispose();
         tif = null;
-        File.Move(tempPath, Path, overwrite: true);
+        file.Commit();
         committed = true;
     }
 
@@ -172,8 +187,14 @@ public sealed class TiffVolumeWriter : IDisposable
         {
             tif = null;
             failed = true;
-            try { File.Delete(tempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            file.Dispose();
         }
+    }
+
+    /// <summary>LibTiff's stream adapter without its Close, which would close the file before it is flushed to disk.</summary>
+    private sealed class KeepOpen : TiffStream
+    {
+        public override void Close(object clientData) { }
     }
 
     private static int RowsPerStrip(Vec3i shape, DType dtype) =>
