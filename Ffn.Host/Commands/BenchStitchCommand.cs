@@ -177,7 +177,7 @@ public static class BenchStitchCommand
 
     private static OurRun RunOurs(string dir, string root, Vec3i shape, Vec3i tile, int m, IProgress<string> progress, CancellationToken ct)
     {
-        var psi = FfnChildProcess.StartInfo(["stitch", dir, Path.Combine(root, "final_result.tif"), "--original-shape", shape.ToString(),
+        var psi = ChildProcess.Ffn(["stitch", dir, Path.Combine(root, "final_result.tif"), "--original-shape", shape.ToString(),
             "--tile-shape", tile.ToString(), "--merge", "faces", "--min-consecutive-pixels", m.ToString(CultureInfo.InvariantCulture), "--json"]);
         var clock = Stopwatch.StartNew();
         var (code, stdout, stderr) = Execute(psi, ct);
