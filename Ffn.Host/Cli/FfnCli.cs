@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Ffn.Host.Commands;
+using Ffn.Host.Commands.Bench;
 using Ffn.Host.Config;
 using Ffn.Model;
 

@@ -8,8 +8,9 @@ using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
 using Ffn.Model.Network;
 using Ffn.Model.Volumes;
+using static Ffn.Host.Commands.Bench.BenchSupport;
 
-namespace Ffn.Host.Commands;
+namespace Ffn.Host.Commands.Bench;
 
 /// <summary>
 /// `ffn bench infer`: network evaluations/s and voxels/s of a whole subvolume inference (PolicyPeaks + Canvas), next
@@ -32,9 +33,8 @@ public static class BenchInferCommand
         foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) =>
         {
-            string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
-            var imgText = r.GetValue(image) is { Length: > 0 } i ? i : Path.Combine(shared, "data", "fib25", "training_sample1.h5") + ":raw";
-            var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : Path.Combine(shared, "data", "google-fib25", "model.ckpt-27465036");
+            var imgText = ImageOrFib25(r.GetValue(image));
+            var modelPath = ModelOrFib25(r.GetValue(model));
             kernels.Prepare(r);
             TorchRuntime.SetThreads(r.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
@@ -61,8 +61,8 @@ public static class BenchInferCommand
                 // The bare network on the same number of FoVs, for comparison (no canvas, no copies).
                 using var timer = new ForwardTimer(ModelCheckpoint.Load(modelPath), dev);
                 timer.Time(1, 1);
-                var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20))).Order().ToArray();
-                double bareMs = bare[bare.Length / 2];
+                var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20)));
+                double bareMs = Median(bare);
                 var ci = CultureInfo.InvariantCulture;
                 ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}, batch-canvases {req.BatchCanvases}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
                 ctx.Out.WriteLine(string.Create(ci, $"total {total:F1} s: {evals} network evaluations ({evals / total:F2}/s, {total / Math.Max(evals, 1) * 1000:F0} ms per FoV step), {box.Volume / total:F0} voxels/s"));
