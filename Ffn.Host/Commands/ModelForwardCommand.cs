@@ -16,19 +16,15 @@ public static class ModelForwardCommand
         var ckpt = new Argument<string>("checkpoint") { Description = "Any supported checkpoint" };
         var input = new Option<string>("--input") { Description = ".npy float32 [n, 2, z, y, x] (image, seed logits) or [2, z, y, x]", Required = true };
         var output = new Option<string>("--output") { Description = ".npy to write the [n, 1, z, y, x] logit update to", Required = true };
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
-        var c = new Command("forward", "Run one forward pass on an .npy input (interop checks and debugging)") { ckpt, input, output, device, threads };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) c.Options.Add(o);
+        var torchFlags = new TorchFlags(ctx);
+        var c = new Command("forward", "Run one forward pass on an .npy input (interop checks and debugging)") { ckpt, input, output };
+        torchFlags.AddTo(c);
         c.SetAction(r =>
         {
             var inPath = r.GetValue(input)!;
             var outPath = r.GetValue(output)!;
             OutputDirectory.EnsureParent("--output", outPath);
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(r.GetValue(threads));
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var dev = torchFlags.Prepare(r);
             var x = NpyFile.Read(inPath);
             if (x.DType != DType.Float32)
                 throw new InputException($"{inPath}: expected float32, found {x.DType.Name()}");

@@ -62,16 +62,14 @@ public static class TrainCommand
         var evalLabels = Flags.Make<string>(ctx, s, "--eval-label-volumes", "Held-out labels, as --label-volumes");
         var evalEvery = Flags.Make<int>(ctx, s, "--eval-every", "Evaluate on held-out examples every N steps and at the end");
         var evalExamples = Flags.Make<int>(ctx, s, "--eval-examples", "Held-out examples per evaluation (the first N coordinates)");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
+        var torchFlags = new TorchFlags(ctx);
         var cmd = new Command("train", "Train an FFN with FoV movement (the seed's train.py); resumes from the newest checkpoint in --checkpoints")
         {
             coords, data, labels, ckDir, start, batch, maxSteps, fov, deltas, threshold, pad, init, soft, mean, std, arch, depth, features,
             optimizer, lr, momentum, beta1, beta2, eps, decay, decaySteps, clip, flip, permute, jScale, jShift, shuffle, seed, ckSteps, ckMinutes,
-            logEvery, imgEvery, prefetch, tensorboard, evalCoords, evalData, evalLabels, evalEvery, evalExamples, device, threads,
+            logEvery, imgEvery, prefetch, tensorboard, evalCoords, evalData, evalLabels, evalEvery, evalExamples,
         };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        torchFlags.AddTo(cmd);
         cmd.SetAction((r, ct) => Task.FromResult(Run(r, ct)));
         return cmd;
 
@@ -125,9 +123,7 @@ public static class TrainCommand
                 evaluator = new HeldOutEvaluator(evData, options, n);
             }
 
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(r.GetValue(threads));
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var dev = torchFlags.Prepare(r);
             var resume = TrainingCheckpoint.FindNewest(dir);
             ConvStack3D model;
             string origin;

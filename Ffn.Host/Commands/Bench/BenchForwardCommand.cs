@@ -42,23 +42,19 @@ for line in sys.stdin:
     {
         var model = new Option<string?>("--model") { Description = "Checkpoint to time (default: the FIB-25 architecture, depth 12, 32 features, 33^3 FoV)" };
         var batches = Flags.Make<string>(ctx, "bench.forward", "--batch", "Batch sizes, comma-separated");
-        var threads = Flags.Make<int>(ctx, "bench.forward", "--threads", "libtorch CPU threads for both implementations (0 = default)");
         var rounds = Flags.Make<int>(ctx, "bench.forward", "--rounds", "Interleaved rounds per batch size");
         var perRound = Flags.Make<int>(ctx, "bench.forward", "--per-round", "Forwards per round and implementation");
         var python = Flags.Make<bool>(ctx, "bench.forward", "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
         var bf16 = new Option<bool>("--bfloat16") { Description = "Also time our forward in bfloat16" };
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, threads, rounds, perRound, python, bf16, device };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        var torchFlags = new TorchFlags(ctx, "bench.forward", "libtorch CPU threads for both implementations (0 = default)");
+        var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, rounds, perRound, python, bf16 };
+        torchFlags.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var bs = (r.GetValue(batches) ?? "1").Split(',', StringSplitOptions.TrimEntries).Select(b =>
                 int.TryParse(b, out var v) && v > 0 ? v : throw new UsageException($"--batch: '{b}' is not a positive integer")).ToArray();
-            int nThreads = r.GetValue(threads), nRounds = Math.Max(1, r.GetValue(rounds)), n = Math.Max(1, r.GetValue(perRound));
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(nThreads);
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            int nThreads = r.GetValue(torchFlags.Threads), nRounds = Math.Max(1, r.GetValue(rounds)), n = Math.Max(1, r.GetValue(perRound));
+            var dev = torchFlags.Prepare(r);
             var path = r.GetValue(model);
             var net = NetworkOrFib25(path);
             var cfg = net.Config;

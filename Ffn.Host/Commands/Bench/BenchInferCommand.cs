@@ -25,19 +25,15 @@ public static class BenchInferCommand
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (\"\" = ../shared's Google FIB-25 checkpoint)");
         var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
         var size = Flags.Make<string>(ctx, s, "--size", "Subvolume size z,y,x");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var batch = Flags.Make<int>(ctx, "infer", "--batch-canvases", "Objects grown at once, their FoVs batched (1 = Google's order)");
-        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, threads, device, batch };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        var torchFlags = new TorchFlags(ctx);
+        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, batch };
+        torchFlags.AddTo(cmd);
         cmd.SetAction((r, cancel) =>
         {
             var imgText = ImageOrFib25(r.GetValue(image));
             var modelPath = ModelOrFib25(r.GetValue(model));
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(r.GetValue(threads));
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var dev = torchFlags.Prepare(r);
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
             var box = new Box3(Flags.ParseVec("--corner", r.GetValue(corner), positive: false), Flags.ParseVec("--size", r.GetValue(size)));

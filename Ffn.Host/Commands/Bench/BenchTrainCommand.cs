@@ -52,21 +52,19 @@ for line in sys.stdin:
         const string s = "bench.train";
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint whose architecture to time (\"\" = FIB-25's: depth 12, 32 features, 33^3 FoV)");
         var batch = Flags.Make<int>(ctx, s, "--batch", "Examples per training step");
-        var threads = Flags.Make<int>(ctx, s, "--threads", "libtorch CPU threads for both implementations (0 = default)");
         var rounds = Flags.Make<int>(ctx, s, "--rounds", "Interleaved rounds");
         var perRound = Flags.Make<int>(ctx, s, "--per-round", "Timed steps per round and implementation");
         var optimizer = Flags.Make<string>(ctx, s, "--optimizer", "sgd or adam");
         var python = Flags.Make<bool>(ctx, s, "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
+        var torchFlags = new TorchFlags(ctx, s, "libtorch CPU threads for both implementations (0 = default)");
         var cmd = new Command("train", "Time one training step (forward + backward + optimizer) against Python PyTorch")
         {
-            model, batch, threads, rounds, perRound, optimizer, python, device,
+            model, batch, rounds, perRound, optimizer, python,
         };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        torchFlags.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            int b = r.GetValue(batch), nThreads = r.GetValue(threads), nRounds = r.GetValue(rounds), n = r.GetValue(perRound);
+            int b = r.GetValue(batch), nRounds = r.GetValue(rounds), n = r.GetValue(perRound);
             if (b < 1) throw new UsageException($"--batch must be >= 1, got {b}");
             if (nRounds < 1 || n < 1) throw new UsageException("--rounds and --per-round must be >= 1");
             var opt = (r.GetValue(optimizer) ?? "") switch
@@ -75,9 +73,7 @@ for line in sys.stdin:
                 "adam" => OptimizerKind.Adam,
                 var o => throw new UsageException($"--optimizer {o}: expected sgd or adam"),
             };
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(nThreads);
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var dev = torchFlags.Prepare(r);
             var path = r.GetValue(model);
             var net = NetworkOrFib25(path);
             var cfg = net.Config;
