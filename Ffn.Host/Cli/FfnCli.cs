@@ -119,7 +119,7 @@ public static class FfnCli
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--config")
-                return i + 1 < args.Length ? args[i + 1] : throw new UsageException("--config: a file path is required");
+                return i + 1 < args.Length ? args[i + 1] : throw Flags.Missing("--config", "a file path");
             if (args[i].StartsWith("--config=", StringComparison.Ordinal)) return args[i]["--config=".Length..];
         }
         return null;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Ffn.Host.Cli;
 using Ffn.Model.Checkpoints;
 using Ffn.Model.Network;
@@ -31,8 +30,6 @@ public static class ModelImportCommand
             var stem = r.GetValue(name) is { } n ? FileName("--name", n) : null;
             var fovSize = Flags.ParseVec("--fov-size", r.GetValue(fov));
             var deltasZyx = Flags.ParseVec("--deltas", r.GetValue(deltas), positive: false);
-            var imageMean = Finite("--image-mean", r.GetValue(mean));
-            var imageStddev = Finite("--image-stddev", r.GetValue(std));
             var architecture = r.GetValue(arch) is { } a ? NetworkVariants.Parse(a) : (NetworkVariant?)null;
             OutputDirectory.Ensure("--out", dir);
             using var model = ModelCheckpoint.Load(source);
@@ -41,8 +38,8 @@ public static class ModelImportCommand
                 Architecture = architecture ?? model.Config.Architecture,
                 FovSize = fovSize,
                 Deltas = deltasZyx,
-                ImageMean = imageMean,
-                ImageStddev = imageStddev,
+                ImageMean = r.GetValue(mean),
+                ImageStddev = r.GetValue(std),
                 Source = Path.GetFullPath(source),
             };
             if (config.Architecture != model.Config.Architecture)
@@ -61,10 +58,6 @@ public static class ModelImportCommand
         string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', '\0']) >= 0
             ? throw new UsageException($"{flag} '{name}': not a file name (it must be non-empty, without '/' or '\\')")
             : name;
-
-    private static double Finite(string flag, double value) => double.IsFinite(value)
-        ? value
-        : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{flag} {value}: not a finite number"));
 
     private static string DefaultName(string source)
     {

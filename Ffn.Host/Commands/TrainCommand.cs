@@ -15,6 +15,9 @@ namespace Ffn.Host.Commands;
 /// </summary>
 public static class TrainCommand
 {
+    /// <summary>--optimizer's values (`ffn bench train` times the same ones).</summary>
+    public static readonly (string Name, OptimizerKind Value)[] Optimizers = [("sgd", OptimizerKind.Sgd), ("adam", OptimizerKind.Adam)];
+
     public static Command Create(CommandContext ctx)
     {
         const string s = "train";
@@ -75,22 +78,15 @@ public static class TrainCommand
 
         int Run(ParseResult r, CancellationToken ct)
         {
-            string Required(Option<string> o, string what) =>
-                r.GetValue(o) is { Length: > 0 } v ? v : throw new UsageException($"{o.Name}: {what} is required");
-            var coordsPath = Required(coords, "COORDS.npy");
+            var coordsPath = Flags.Required(r, coords, "COORDS.npy");
             if (!File.Exists(coordsPath)) throw new UsageException($"--train-coords {coordsPath}: no such file");
             var dataVols = Wrap(() => NamedVolume.ParseList(r.GetValue(data), "--data-volumes"));
             var labelVols = Wrap(() => NamedVolume.ParseList(r.GetValue(labels), "--label-volumes"));
-            var dir = Required(ckDir, "a checkpoint directory");
+            var dir = Flags.Required(r, ckDir, "a checkpoint directory");
             var perm = (r.GetValue(permute) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var a in perm)
                 if (a is not ("z" or "y" or "x")) throw new UsageException($"--permute-axes: '{a}' is not one of z, y, x");
-            var opt = (r.GetValue(optimizer) ?? "").ToLowerInvariant() switch
-            {
-                "sgd" => OptimizerKind.Sgd,
-                "adam" => OptimizerKind.Adam,
-                var o => throw new UsageException($"--optimizer {o}: expected sgd or adam"),
-            };
+            var opt = Flags.Choice("--optimizer", r.GetValue(optimizer), Optimizers);
             var options = new TrainingOptions
             {
                 BatchSize = r.GetValue(batch), MaxSteps = r.GetValue(maxSteps),
@@ -117,9 +113,8 @@ public static class TrainCommand
                 if (!File.Exists(ec)) throw new UsageException($"--eval-coords {ec}: no such file");
                 var evData = TrainingData.Load(ec, Wrap(() => NamedVolume.ParseList(r.GetValue(evalData), "--eval-data-volumes")),
                     Wrap(() => NamedVolume.ParseList(r.GetValue(evalLabels), "--eval-label-volumes")), options.ExampleSize, log);
-                int n = r.GetValue(evalExamples);
-                if (n < 1) throw new UsageException($"--eval-examples must be >= 1, got {n}");
-                if (r.GetValue(evalEvery) < 1) throw new UsageException($"--eval-every must be >= 1, got {r.GetValue(evalEvery)}");
+                int n = Flags.AtLeast(r, evalExamples);
+                Flags.AtLeast(r, evalEvery);
                 evaluator = new HeldOutEvaluator(evData, options, n);
             }
 

@@ -52,9 +52,7 @@ public static class BenchPartitionCommand
             {
                 throw PartitionCommand.OptionError(e);
             }
-            int repeats = r.GetValue(repeat), googleRepeats = r.GetValue(googleRepeat);
-            if (repeats < 1) throw new UsageException($"--repeat: expected at least 1, got {repeats}");
-            if (googleRepeats < 1) throw new UsageException($"--google-repeat: expected at least 1, got {googleRepeats}");
+            int repeats = Flags.AtLeast(r, repeat), googleRepeats = Flags.AtLeast(r, googleRepeat);
             var googleDir = r.GetValue(google);
             string? googleScript = null;
             if (!string.IsNullOrWhiteSpace(googleDir))

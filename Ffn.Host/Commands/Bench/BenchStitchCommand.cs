@@ -42,10 +42,7 @@ public static class BenchStitchCommand
             var tileShape = Flags.ParseVec("--tile-shape", r.GetValue(tile));
             var gridShape = Flags.ParseVec("--grid", r.GetValue(grid));
             var cellShape = Flags.ParseVec("--cell", r.GetValue(cell));
-            int factor = r.GetValue(large), m = r.GetValue(minRun), repeats = r.GetValue(repeat);
-            if (factor < 0) throw new UsageException($"--large-factor: expected 0 or more, got {factor}");
-            if (repeats < 1) throw new UsageException($"--repeat: expected at least 1, got {repeats}");
-            if (m < 1) throw new UsageException($"--min-consecutive-pixels: expected at least 1, got {m}");
+            int factor = Flags.AtLeast(r, large, 0), repeats = Flags.AtLeast(r, repeat), m = Flags.AtLeast(r, minRun);
             var py = r.GetValue(python) is { Length: > 0 } p ? p : null;
             if (py is not null && !File.Exists(py)) throw new UsageException($"--python {py}: no such file");
             var given = r.GetValue(workDir);

@@ -64,15 +64,8 @@ for line in sys.stdin:
         torchFlags.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            int b = r.GetValue(batch), nRounds = r.GetValue(rounds), n = r.GetValue(perRound);
-            if (b < 1) throw new UsageException($"--batch must be >= 1, got {b}");
-            if (nRounds < 1 || n < 1) throw new UsageException("--rounds and --per-round must be >= 1");
-            var opt = (r.GetValue(optimizer) ?? "") switch
-            {
-                "sgd" => OptimizerKind.Sgd,
-                "adam" => OptimizerKind.Adam,
-                var o => throw new UsageException($"--optimizer {o}: expected sgd or adam"),
-            };
+            int b = Flags.AtLeast(r, batch), nRounds = Flags.AtLeast(r, rounds), n = Flags.AtLeast(r, perRound);
+            var opt = Flags.Choice("--optimizer", r.GetValue(optimizer), TrainCommand.Optimizers);
             var dev = torchFlags.Prepare(r);
             var path = r.GetValue(model);
             var net = NetworkOrFib25(path);
@@ -100,7 +93,7 @@ for line in sys.stdin:
 
             // Python gets the thread count we run with: libtorch builds differ in their defaults (Debian's torch starts at 1).
             using var py = r.GetValue(python)
-                ? PythonWorker.TryStart("bench train", Script, cfg, get_num_threads(), ctx.Err, opt == OptimizerKind.Sgd ? "sgd" : "adam", options.LearningRate.ToString("R", ci))
+                ? PythonWorker.TryStart("bench train", Script, cfg, get_num_threads(), ctx.Err, opt.ToString().ToLowerInvariant(), options.LearningRate.ToString("R", ci))
                 : null;
             OurStep(); // warm-up: first call allocates and picks kernels
             py?.Time($"{b} 1");
