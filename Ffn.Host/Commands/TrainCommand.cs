@@ -162,17 +162,7 @@ public static class TrainCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             // The first Ctrl-C or SIGTERM lets the current step finish and a checkpoint be written (a FIB-25 step can
             // take longer than the command line's grace period); a second one terminates at once.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            int signals = 0;
-            void OnSignal(System.Runtime.InteropServices.PosixSignalContext c)
-            {
-                if (Interlocked.Increment(ref signals) > 1) return;
-                c.Cancel = true;
-                log("train: stopping after this step (a checkpoint follows); signal again to quit at once");
-                stop.Cancel();
-            }
-            using var sigInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
-            using var sigTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+            using var stop = new TerminationSignals(ct, () => log("train: stopping after this step (a checkpoint follows); signal again to quit at once"), secondQuits: true);
             TrainingCheckpoint? ck;
             try
             {
