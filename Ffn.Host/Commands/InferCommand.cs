@@ -6,7 +6,6 @@ using Ffn.Model.Checkpoints;
 using Ffn.Model.Geometry;
 using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
-using Ffn.Model.Network;
 using Ffn.Model.Volumes;
 
 namespace Ffn.Host.Commands;
