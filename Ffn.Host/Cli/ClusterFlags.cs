@@ -32,7 +32,7 @@ public sealed class ClusterFlags
     public Akka.Configuration.Config Config(CommandContext ctx, ParseResult r, IReadOnlyList<string> roles)
     {
         var seeds = (r.GetValue(SeedNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (seeds.Length == 0) throw new UsageException("--seed-nodes: at least one seed node akka.tcp://ffn@HOST:PORT is required");
+        if (seeds.Length == 0) throw Flags.Missing("--seed-nodes", "at least one seed node akka.tcp://ffn@HOST:PORT");
         foreach (var s in seeds)
             if (!s.StartsWith("akka.tcp://ffn@", StringComparison.Ordinal) || !Uri.TryCreate(s, UriKind.Absolute, out var u) || u.Port <= 0)
                 throw new UsageException($"--seed-nodes {s}: expected akka.tcp://ffn@HOST:PORT");

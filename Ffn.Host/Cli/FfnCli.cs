@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Ffn.Host.Commands;
+using Ffn.Host.Commands.Bench;
 using Ffn.Host.Config;
 using Ffn.Model;
 
@@ -118,7 +119,7 @@ public static class FfnCli
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--config")
-                return i + 1 < args.Length ? args[i + 1] : throw new UsageException("--config: a file path is required");
+                return i + 1 < args.Length ? args[i + 1] : throw Flags.Missing("--config", "a file path");
             if (args[i].StartsWith("--config=", StringComparison.Ordinal)) return args[i]["--config=".Length..];
         }
         return null;

@@ -84,11 +84,9 @@ public sealed class InferenceFlags
     public string PolicyName(ParseResult r)
     {
         var name = r.GetValue(Policy)!;
-        if (!SeedPolicyRegistry.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
-            throw new UsageException($"--seed-policy {name}: known policies are {string.Join(", ", SeedPolicyRegistry.Names)}");
-        return name;
+        Flags.Choice(Policy.Name, name, [.. SeedPolicyRegistry.Names.Select(n => (n, n))]);
+        return name; // as given, not as listed: run.json records it, and resuming compares it
     }
 
-    public int BatchCanvases(ParseResult r) =>
-        r.GetValue(Batch) >= 1 ? r.GetValue(Batch) : throw new UsageException($"--batch-canvases must be >= 1, got {r.GetValue(Batch)}");
+    public int BatchCanvases(ParseResult r) => Flags.AtLeast(r, Batch);
 }

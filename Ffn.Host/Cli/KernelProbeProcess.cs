@@ -11,12 +11,12 @@ public static class KernelProbeProcess
 
     public static KernelProbeReport Run(KernelConfig config)
     {
-        var psi = FfnChildProcess.StartInfo([KernelProbeCommand.Name, "--cpu-kernels", config.Name]);
+        var psi = ChildProcess.Ffn([KernelProbeCommand.Name, "--cpu-kernels", config.Name]);
         // The probe sets these itself for the configuration under test; inherited values would override it.
         foreach (var v in new[] { KernelGuard.OneDnnIsaVariable, KernelGuard.AtenCapabilityVariable, "ONEDNN_VERBOSE", "DNNL_VERBOSE", "DNNL_MAX_CPU_ISA" })
             psi.Environment.Remove(v);
         var clock = Stopwatch.StartNew();
-        var (code, stdout, stderr) = FfnChildProcess.Run(psi, Timeout);
+        var (code, stdout, stderr) = ChildProcess.Run(psi, Timeout);
         double wall = clock.Elapsed.TotalSeconds;
         var report = code == 0 ? KernelProbeReport.Parse(stdout) : null;
         if (report is not null) return report with { WallSeconds = wall };

@@ -30,7 +30,7 @@ public static class BuildCoordinatesCommand
         int Run(ParseResult r, CancellationToken ct)
         {
             var list = (r.GetValue(volumes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (list.Length == 0) throw new UsageException("--partition-volumes NAME:PATH.h5:dataset[,...] is required");
+            if (list.Length == 0) throw Flags.Missing("--partition-volumes", "NAME:PATH.h5:dataset[,...]");
             var sources = list.Select(t =>
             {
                 try
@@ -42,8 +42,7 @@ public static class BuildCoordinatesCommand
                     throw new UsageException($"--partition-volumes: {e.Message}");
                 }
             }).ToList();
-            var path = r.GetValue(output);
-            if (string.IsNullOrWhiteSpace(path)) throw new UsageException("--coordinate-output COORDS.npy is required");
+            var path = Flags.Required(r, output, "COORDS.npy");
             if (!path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
                 throw new UsageException($"--coordinate-output {path}: coordinates are written as .npy (COORDS.npy)");
             var marginZyx = Flags.ParseVec("--margin", r.GetValue(margin), positive: false);

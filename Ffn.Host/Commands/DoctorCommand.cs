@@ -137,13 +137,11 @@ public static class DoctorCommand
     private static JsonObject PythonOracle(string python)
     {
         if (string.IsNullOrEmpty(python)) return new JsonObject { ["python"] = null, ["importable"] = null, ["detail"] = "not checked" };
-        var psi = new System.Diagnostics.ProcessStartInfo(python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add($"import {OracleModules}; print(' '.join(f'{{m.__name__}} {{m.__version__}}' for m in ({OracleModules})))");
+        var psi = ChildProcess.StartInfo(python, ["-c", $"import {OracleModules}; print(' '.join(f'{{m.__name__}} {{m.__version__}}' for m in ({OracleModules})))"]);
         try
         {
-            var (code, stdout, stderr) = FfnChildProcess.Run(psi, TimeSpan.FromSeconds(120));
-            var detail = code == 0 ? stdout.Trim() : stderr.Trim().Split('\n').LastOrDefault() ?? $"exit code {code}";
+            var (code, stdout, stderr) = ChildProcess.Run(psi, TimeSpan.FromSeconds(120));
+            var detail = code == 0 ? stdout.Trim() : ChildProcess.LastLine(stderr);
             return new JsonObject { ["python"] = python, ["importable"] = code == 0, ["detail"] = detail };
         }
         catch (System.ComponentModel.Win32Exception e)

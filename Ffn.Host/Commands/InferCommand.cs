@@ -6,7 +6,6 @@ using Ffn.Model.Checkpoints;
 using Ffn.Model.Geometry;
 using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
-using Ffn.Model.Network;
 using Ffn.Model.Volumes;
 
 namespace Ffn.Host.Commands;
@@ -29,12 +28,12 @@ public static class InferCommand
         var inf = new InferenceFlags(ctx);
         var keepProb = Flags.Make<bool>(ctx, s, "--keep-prob", "Also save the uint8 probability map ('prob' in the npz)");
         var fov = new Option<string?>("--fov-size") { Description = "Expected FoV z,y,x; refused if the model's differs" };
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
+        var torchFlags = new TorchFlags(ctx);
         var cmd = new Command("infer", "Segment one subvolume with a trained FFN (the seed's inference.py)")
         {
-            image, model, baseDir, modelName, corner, size, output, ckptDir, auto, keepProb, fov, device, threads,
+            image, model, baseDir, modelName, corner, size, output, ckptDir, auto, keepProb, fov,
         };
+        torchFlags.AddTo(cmd);
         foreach (var o in inf.All) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) =>
         {
@@ -60,8 +59,7 @@ public static class InferCommand
             if (!Box3.FromShape(shape).Contains(box))
                 throw new UsageException($"--corner {start} --subvol-size {sz}: lies outside {spec} of shape {shape}");
 
-            TorchRuntime.SetThreads(r.GetValue(threads));
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var dev = torchFlags.Prepare(r);
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
             if (r.GetValue(fov) is { } f && Flags.ParseVec("--fov-size", f) != cfg.FovSize)

@@ -33,8 +33,8 @@ public static class PartitionCommand
 
         int Run(ParseResult r, CancellationToken ct)
         {
-            var inSpec = VolumeSpec.Parse(Required(r.GetValue(input), "--input-volume", "LABELS.h5:dataset"));
-            var outSpec = VolumeSpec.Parse(Required(r.GetValue(output), "--output-volume", "OUT.h5:dataset"));
+            var inSpec = VolumeSpec.Parse(Flags.Required(r, input, "LABELS.h5:dataset").Trim());
+            var outSpec = VolumeSpec.Parse(Flags.Required(r, output, "OUT.h5:dataset").Trim());
             if (outSpec.Format != VolumeFormat.Hdf5) throw new UsageException($"--output-volume {outSpec}: partitions are written to HDF5 (OUT.h5:dataset)");
             if (Path.GetFullPath(outSpec.Path) == Path.GetFullPath(inSpec.Path))
                 throw new UsageException($"--output-volume {outSpec}: writing would replace the input file {inSpec.Path}; choose another file");
@@ -89,9 +89,6 @@ public static class PartitionCommand
         };
         return new UsageException($"{flag}: {e.Message.Split(" (Parameter")[0]}");
     }
-
-    private static string Required(string? value, string flag, string form) =>
-        string.IsNullOrWhiteSpace(value) ? throw new UsageException($"{flag} {form} is required") : value.Trim();
 
     private static string[] Items(string? text) =>
         (text ?? "").Split([',', ';', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

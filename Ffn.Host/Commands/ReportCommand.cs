@@ -48,8 +48,8 @@ public static class ReportCommand
             fractions.Add(f);
         }
         if (fractions.Count == 0) throw new UsageException("--positions: give at least one fraction, e.g. 0.5");
-        if (maxSide < 16) throw new UsageException($"--max-side must be >= 16, got {maxSide}");
-        if (slabDepth < 1) throw new UsageException($"--slab-depth must be >= 1, got {slabDepth}");
+        Flags.AtLeast("--max-side", maxSide, 16);
+        Flags.AtLeast("--slab-depth", slabDepth);
         return new ReportOptions
         {
             OutputPath = string.IsNullOrEmpty(output) ? Path.Combine(runDir, "report.html") : output,

@@ -39,14 +39,9 @@ public static class StitchCommand
         {
             var volume = ParseVec("--original-shape", r.GetValue(shape));
             var tileShape = ParseVec("--tile-shape", r.GetValue(tile));
-            var mode = r.GetValue(mergeLabels) ? MergeMode.Faces : (r.GetValue(merge) ?? "none").Trim().ToLowerInvariant() switch
-            {
-                "none" => MergeMode.None,
-                "faces" => MergeMode.Faces,
-                var m => throw new UsageException($"--merge {m}: expected none or faces (tiles do not overlap; `ffn run --merge overlap` stitches overlapping blocks)"),
-            };
-            int run = r.GetValue(minRun);
-            if (run < 1) throw new UsageException($"--min-consecutive-pixels: expected at least 1, got {run}");
+            var mode = r.GetValue(mergeLabels) ? MergeMode.Faces : Flags.Choice("--merge", (r.GetValue(merge) ?? "none").Trim(),
+                [("none", MergeMode.None), ("faces", MergeMode.Faces)], "(tiles do not overlap; `ffn run --merge overlap` stitches overlapping blocks)");
+            int run = Flags.AtLeast(r, minRun);
             var h5Path = r.GetValue(h5) is { Length: > 0 } p ? p : null;
             var outPath = r.GetValue(output)!;
             OutputDirectory.EnsureParent("output", outPath);
@@ -61,8 +56,7 @@ public static class StitchCommand
             var tiles = TileDirectory.Scan(r.GetValue(input)!, volume, tileShape);
 
             ctx.Progress.Report($"stitch: {tiles.Present} of {tiles.Blocks.Count} tiles present in {tiles.Directory}, volume {volume} (z,y,x), merge {mode.ToString().ToLowerInvariant()}");
-            int slab = r.GetValue(slabMib);
-            if (slab < 1) throw new UsageException($"--slab-mib: expected at least 1, got {slab}");
+            int slab = Flags.AtLeast(r, slabMib);
             // .npz tiles cannot be read in parts: their output slab is a whole row of tiles.
             using var asm = new BlockAssembler(volume, tiles.Blocks, new MergeOptions(mode, run)) { SlabBytes = tiles.AllNpy ? slab * 1048576L : long.MaxValue };
             var meter = new StitchProgress("stitch: read", "tiles", tiles.Blocks.Count, ctx.Progress);
@@ -120,7 +114,7 @@ public static class StitchCommand
 
     private static Vec3i ParseVec(string flag, string[]? parts)
     {
-        if (parts is null || parts.Length == 0) throw new UsageException($"{flag}: a value Z,Y,X is required");
+        if (parts is null || parts.Length == 0) throw Flags.Missing(flag, "a value Z,Y,X");
         return Flags.ParseVec(flag, string.Join(",", parts.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))));
     }
 

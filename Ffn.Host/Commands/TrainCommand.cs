@@ -15,6 +15,9 @@ namespace Ffn.Host.Commands;
 /// </summary>
 public static class TrainCommand
 {
+    /// <summary>--optimizer's values (`ffn bench train` times the same ones).</summary>
+    public static readonly (string Name, OptimizerKind Value)[] Optimizers = [("sgd", OptimizerKind.Sgd), ("adam", OptimizerKind.Adam)];
+
     public static Command Create(CommandContext ctx)
     {
         const string s = "train";
@@ -62,37 +65,28 @@ public static class TrainCommand
         var evalLabels = Flags.Make<string>(ctx, s, "--eval-label-volumes", "Held-out labels, as --label-volumes");
         var evalEvery = Flags.Make<int>(ctx, s, "--eval-every", "Evaluate on held-out examples every N steps and at the end");
         var evalExamples = Flags.Make<int>(ctx, s, "--eval-examples", "Held-out examples per evaluation (the first N coordinates)");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
+        var torchFlags = new TorchFlags(ctx);
         var cmd = new Command("train", "Train an FFN with FoV movement (the seed's train.py); resumes from the newest checkpoint in --checkpoints")
         {
             coords, data, labels, ckDir, start, batch, maxSteps, fov, deltas, threshold, pad, init, soft, mean, std, arch, depth, features,
             optimizer, lr, momentum, beta1, beta2, eps, decay, decaySteps, clip, flip, permute, jScale, jShift, shuffle, seed, ckSteps, ckMinutes,
-            logEvery, imgEvery, prefetch, tensorboard, evalCoords, evalData, evalLabels, evalEvery, evalExamples, device, threads,
+            logEvery, imgEvery, prefetch, tensorboard, evalCoords, evalData, evalLabels, evalEvery, evalExamples,
         };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        torchFlags.AddTo(cmd);
         cmd.SetAction((r, ct) => Task.FromResult(Run(r, ct)));
         return cmd;
 
         int Run(ParseResult r, CancellationToken ct)
         {
-            string Required(Option<string> o, string what) =>
-                r.GetValue(o) is { Length: > 0 } v ? v : throw new UsageException($"{o.Name}: {what} is required");
-            var coordsPath = Required(coords, "COORDS.npy");
+            var coordsPath = Flags.Required(r, coords, "COORDS.npy");
             if (!File.Exists(coordsPath)) throw new UsageException($"--train-coords {coordsPath}: no such file");
             var dataVols = Wrap(() => NamedVolume.ParseList(r.GetValue(data), "--data-volumes"));
             var labelVols = Wrap(() => NamedVolume.ParseList(r.GetValue(labels), "--label-volumes"));
-            var dir = Required(ckDir, "a checkpoint directory");
+            var dir = Flags.Required(r, ckDir, "a checkpoint directory");
             var perm = (r.GetValue(permute) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var a in perm)
                 if (a is not ("z" or "y" or "x")) throw new UsageException($"--permute-axes: '{a}' is not one of z, y, x");
-            var opt = (r.GetValue(optimizer) ?? "").ToLowerInvariant() switch
-            {
-                "sgd" => OptimizerKind.Sgd,
-                "adam" => OptimizerKind.Adam,
-                var o => throw new UsageException($"--optimizer {o}: expected sgd or adam"),
-            };
+            var opt = Flags.Choice("--optimizer", r.GetValue(optimizer), Optimizers);
             var options = new TrainingOptions
             {
                 BatchSize = r.GetValue(batch), MaxSteps = r.GetValue(maxSteps),
@@ -119,15 +113,12 @@ public static class TrainCommand
                 if (!File.Exists(ec)) throw new UsageException($"--eval-coords {ec}: no such file");
                 var evData = TrainingData.Load(ec, Wrap(() => NamedVolume.ParseList(r.GetValue(evalData), "--eval-data-volumes")),
                     Wrap(() => NamedVolume.ParseList(r.GetValue(evalLabels), "--eval-label-volumes")), options.ExampleSize, log);
-                int n = r.GetValue(evalExamples);
-                if (n < 1) throw new UsageException($"--eval-examples must be >= 1, got {n}");
-                if (r.GetValue(evalEvery) < 1) throw new UsageException($"--eval-every must be >= 1, got {r.GetValue(evalEvery)}");
+                int n = Flags.AtLeast(r, evalExamples);
+                Flags.AtLeast(r, evalEvery);
                 evaluator = new HeldOutEvaluator(evData, options, n);
             }
 
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(r.GetValue(threads));
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var dev = torchFlags.Prepare(r);
             var resume = TrainingCheckpoint.FindNewest(dir);
             ConvStack3D model;
             string origin;
@@ -171,17 +162,7 @@ public static class TrainCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             // The first Ctrl-C or SIGTERM lets the current step finish and a checkpoint be written (a FIB-25 step can
             // take longer than the command line's grace period); a second one terminates at once.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            int signals = 0;
-            void OnSignal(System.Runtime.InteropServices.PosixSignalContext c)
-            {
-                if (Interlocked.Increment(ref signals) > 1) return;
-                c.Cancel = true;
-                log("train: stopping after this step (a checkpoint follows); signal again to quit at once");
-                stop.Cancel();
-            }
-            using var sigInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
-            using var sigTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+            using var stop = new TerminationSignals(ct, () => log("train: stopping after this step (a checkpoint follows); signal again to quit at once"), secondQuits: true);
             TrainingCheckpoint? ck;
             try
             {

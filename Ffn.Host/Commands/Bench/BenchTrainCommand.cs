@@ -2,13 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Ffn.Host.Cli;
-using Ffn.Model.Checkpoints;
 using Ffn.Model.Network;
 using Ffn.Model.Training;
 using TorchSharp;
+using static Ffn.Host.Commands.Bench.BenchSupport;
 using static TorchSharp.torch;
 
-namespace Ffn.Host.Commands;
+namespace Ffn.Host.Commands.Bench;
 
 /// <summary>
 /// `ffn bench train`: seconds per training step (forward, sigmoid cross-entropy, backward, optimizer update) of the
@@ -17,12 +17,13 @@ namespace Ffn.Host.Commands;
 public static class BenchTrainCommand
 {
     // Our driver (Google's convstack_3d layout, as in bench forward): the same step as Trainer.Update.
-    private const string PythonWorker = """
+    // Requests: "BATCH COUNT"; answers: COUNT times in s.
+    private const string Script = """
 import sys, time, numpy as np, torch, torch.nn as nn
 depth, feat, fz, fy, fx, threads = (int(a) for a in sys.argv[1:7]); opt, lr = sys.argv[7], float(sys.argv[8])
 if threads > 0: torch.set_num_threads(threads)
 """
-        + PythonBenchWorker.ConvStackNet + """
+        + PythonWorker.ConvStackNet + """
 net = Net().train()
 o = torch.optim.SGD(net.parameters(), lr=lr) if opt == 'sgd' else torch.optim.Adam(net.parameters(), lr=lr)
 loss_fn = nn.BCEWithLogitsLoss()
@@ -51,34 +52,23 @@ for line in sys.stdin:
         const string s = "bench.train";
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint whose architecture to time (\"\" = FIB-25's: depth 12, 32 features, 33^3 FoV)");
         var batch = Flags.Make<int>(ctx, s, "--batch", "Examples per training step");
-        var threads = Flags.Make<int>(ctx, s, "--threads", "libtorch CPU threads for both implementations (0 = default)");
         var rounds = Flags.Make<int>(ctx, s, "--rounds", "Interleaved rounds");
         var perRound = Flags.Make<int>(ctx, s, "--per-round", "Timed steps per round and implementation");
         var optimizer = Flags.Make<string>(ctx, s, "--optimizer", "sgd or adam");
         var python = Flags.Make<bool>(ctx, s, "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
+        var torchFlags = new TorchFlags(ctx, s, "libtorch CPU threads for both implementations (0 = default)");
         var cmd = new Command("train", "Time one training step (forward + backward + optimizer) against Python PyTorch")
         {
-            model, batch, threads, rounds, perRound, optimizer, python, device,
+            model, batch, rounds, perRound, optimizer, python,
         };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        torchFlags.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            int b = r.GetValue(batch), nThreads = r.GetValue(threads), nRounds = r.GetValue(rounds), n = r.GetValue(perRound);
-            if (b < 1) throw new UsageException($"--batch must be >= 1, got {b}");
-            if (nRounds < 1 || n < 1) throw new UsageException("--rounds and --per-round must be >= 1");
-            var opt = (r.GetValue(optimizer) ?? "") switch
-            {
-                "sgd" => OptimizerKind.Sgd,
-                "adam" => OptimizerKind.Adam,
-                var o => throw new UsageException($"--optimizer {o}: expected sgd or adam"),
-            };
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(nThreads);
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            int b = Flags.AtLeast(r, batch), nRounds = Flags.AtLeast(r, rounds), n = Flags.AtLeast(r, perRound);
+            var opt = Flags.Choice("--optimizer", r.GetValue(optimizer), TrainCommand.Optimizers);
+            var dev = torchFlags.Prepare(r);
             var path = r.GetValue(model);
-            var net = string.IsNullOrEmpty(path) ? new ConvStack3D(new ModelConfig()) : ModelCheckpoint.Load(path);
+            var net = NetworkOrFib25(path);
             var cfg = net.Config;
             var f = cfg.FovSize;
             var ci = CultureInfo.InvariantCulture;
@@ -102,53 +92,29 @@ for line in sys.stdin:
             }
 
             // Python gets the thread count we run with: libtorch builds differ in their defaults (Debian's torch starts at 1).
-            using var py = r.GetValue(python) ? PythonTrainer.TryStart(cfg, get_num_threads(), options, ctx.Err) : null;
+            using var py = r.GetValue(python)
+                ? PythonWorker.TryStart("bench train", Script, cfg, get_num_threads(), ctx.Err, opt.ToString().ToLowerInvariant(), options.LearningRate.ToString("R", ci))
+                : null;
             OurStep(); // warm-up: first call allocates and picks kernels
-            py?.Time(b, 1);
+            py?.Time($"{b} 1");
             var ours = new List<double>();
             var theirs = new List<double>();
             for (int round = 0; round < nRounds; round++)
             {
                 for (int i = 0; i < n; i++) ours.Add(OurStep());
-                if (py is not null) theirs.AddRange(py.Time(b, n));
-                var line = $"bench train: round {round + 1}/{nRounds}: ours {Times(ours.TakeLast(n).ToList())} s";
-                if (py is not null) line += $", python {Times(theirs.TakeLast(n).ToList())} s";
+                if (py is not null) theirs.AddRange(py.Time($"{b} {n}"));
+                var line = $"bench train: round {round + 1}/{nRounds}: ours {Times(ours.TakeLast(n))} s";
+                if (py is not null) line += $", python {Times(theirs.TakeLast(n))} s";
                 ctx.Err.WriteLine(line);
             }
             double m = Median(ours);
             ctx.Out.WriteLine(string.Create(ci, $"ours: median {m:F3} s per step of {Times(ours)}; {b / m:F2} examples/s"));
             if (py is null) return FfnCli.Ok;
             double p = Median(theirs);
-            ctx.Out.WriteLine(string.Create(ci, $"python {py.Version}: median {p:F3} s per step of {Times(theirs)}; {b / p:F2} examples/s"));
+            ctx.Out.WriteLine(string.Create(ci, $"python {py.TorchVersion}: median {p:F3} s per step of {Times(theirs)}; {b / p:F2} examples/s"));
             ctx.Out.WriteLine(string.Create(ci, $"ours/python: {m / p:F2}x"));
             return FfnCli.Ok;
         });
         return cmd;
-    }
-
-    private static double Median(List<double> v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
-    private static string Times(List<double> v) => "[" + string.Join(", ", v.Select(t => t.ToString("F3", CultureInfo.InvariantCulture))) + "]";
-
-    /// <summary>The Python worker with the same network and optimizer, timed on request so runs interleave.</summary>
-    private sealed class PythonTrainer(PythonBenchWorker worker) : IDisposable
-    {
-        public string Version => "torch " + worker.Ready.Split(' ')[1];
-
-        public static PythonTrainer? TryStart(ModelConfig c, int threads, TrainingOptions o, TextWriter err)
-        {
-            var args = new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads }.Select(a => a.ToString(CultureInfo.InvariantCulture))
-                .Append(o.Optimizer == OptimizerKind.Sgd ? "sgd" : "adam")
-                .Append(o.LearningRate.ToString("R", CultureInfo.InvariantCulture));
-            return PythonBenchWorker.TryStart("bench train", PythonWorker, args, err) is { } w ? new PythonTrainer(w) : null;
-        }
-
-        public double[] Time(int batch, int count) => worker.Time($"{batch} {count}");
-
-        public void Dispose() => worker.Dispose();
     }
 }

@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Ffn.Host.Cli;
-using Ffn.Model.Checkpoints;
 using Ffn.Model.Network;
+using static Ffn.Host.Commands.Bench.BenchSupport;
 
-namespace Ffn.Host.Commands;
+namespace Ffn.Host.Commands.Bench;
 
 /// <summary>
 /// `ffn bench forward`: median milliseconds per FoV step and GFLOP/s of the network at several batch sizes, with
@@ -13,12 +12,13 @@ namespace Ffn.Host.Commands;
 /// </summary>
 public static class BenchForwardCommand
 {
-    private const string PythonWorker = """
+    // Requests: "BATCH COUNT GRAD" (GRAD 1 = with autograd); answers: COUNT times in ms.
+    private const string Script = """
 import sys, time, torch, torch.nn as nn
 depth, feat, fz, fy, fx, threads = (int(a) for a in sys.argv[1:7])
 if threads > 0: torch.set_num_threads(threads)
 """
-        + PythonBenchWorker.ConvStackNet + """
+        + PythonWorker.ConvStackNet + """
 net = Net().eval()
 print('ready', torch.__version__, torch.get_num_threads(), flush=True)
 for line in sys.stdin:
@@ -41,38 +41,34 @@ for line in sys.stdin:
     {
         var model = new Option<string?>("--model") { Description = "Checkpoint to time (default: the FIB-25 architecture, depth 12, 32 features, 33^3 FoV)" };
         var batches = Flags.Make<string>(ctx, "bench.forward", "--batch", "Batch sizes, comma-separated");
-        var threads = Flags.Make<int>(ctx, "bench.forward", "--threads", "libtorch CPU threads for both implementations (0 = default)");
         var rounds = Flags.Make<int>(ctx, "bench.forward", "--rounds", "Interleaved rounds per batch size");
         var perRound = Flags.Make<int>(ctx, "bench.forward", "--per-round", "Forwards per round and implementation");
         var python = Flags.Make<bool>(ctx, "bench.forward", "--python", "Also time Python PyTorch (/usr/bin/python3) in the same run");
         var bf16 = new Option<bool>("--bfloat16") { Description = "Also time our forward in bfloat16" };
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, threads, rounds, perRound, python, bf16, device };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        var torchFlags = new TorchFlags(ctx, "bench.forward", "libtorch CPU threads for both implementations (0 = default)");
+        var cmd = new Command("forward", "Time the network's forward pass (ms per FoV step, GFLOP/s)") { model, batches, rounds, perRound, python, bf16 };
+        torchFlags.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var bs = (r.GetValue(batches) ?? "1").Split(',', StringSplitOptions.TrimEntries).Select(b =>
                 int.TryParse(b, out var v) && v > 0 ? v : throw new UsageException($"--batch: '{b}' is not a positive integer")).ToArray();
-            int nThreads = r.GetValue(threads), nRounds = Math.Max(1, r.GetValue(rounds)), n = Math.Max(1, r.GetValue(perRound));
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(nThreads);
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            int nThreads = r.GetValue(torchFlags.Threads), nRounds = Math.Max(1, r.GetValue(rounds)), n = Math.Max(1, r.GetValue(perRound));
+            var dev = torchFlags.Prepare(r);
             var path = r.GetValue(model);
-            var net = path is null ? new ConvStack3D(new ModelConfig()) : ModelCheckpoint.Load(path);
+            var net = NetworkOrFib25(path);
             var cfg = net.Config;
             double flops = ConvStack3D.FlopsPerFov(cfg);
             var ci = CultureInfo.InvariantCulture;
             ctx.Out.WriteLine(string.Create(ci, $"network: {cfg.Architecture.Name()} depth {cfg.Depth}, {cfg.Features} features, FoV {cfg.FovSize}: {flops / 1e9:F2} GFLOP per FoV step; device {dev}, threads {(nThreads > 0 ? nThreads : TorchSharp.torch.get_num_threads())}"));
 
             using var timer = new ForwardTimer(net, dev);
-            using var py = r.GetValue(python) ? PythonTimer.TryStart(cfg, nThreads, ctx.Err) : null;
+            using var py = r.GetValue(python) ? PythonWorker.TryStart("bench forward", Script, cfg, nThreads, ctx.Err) : null;
             ForwardTimer? bfTimer = r.GetValue(bf16) ? new ForwardTimer(new ConvStack3D(cfg), dev, bfloat16: true) : null;
             ctx.Out.WriteLine("batch  ours ms/FoV  GFLOP/s" + (py != null ? "   python ms/FoV (no_grad)  (autograd)  ours/python" : "") + (bfTimer != null ? "  ours bf16 ms/FoV" : ""));
             foreach (int b in bs)
             {
                 timer.Time(b, 1); // warm-up: first call allocates and picks kernels
-                py?.Time(b, 1, grad: false);
+                py?.Time($"{b} 1 0");
                 var ours = new List<double>();
                 var pyNoGrad = new List<double>();
                 var pyGrad = new List<double>();
@@ -82,8 +78,8 @@ for line in sys.stdin:
                     ours.AddRange(timer.Time(b, n).Select(t => t / b));
                     if (py != null)
                     {
-                        pyNoGrad.AddRange(py.Time(b, n, grad: false).Select(t => t / b));
-                        pyGrad.AddRange(py.Time(b, n, grad: true).Select(t => t / b));
+                        pyNoGrad.AddRange(py.Time($"{b} {n} 0").Select(t => t / b));
+                        pyGrad.AddRange(py.Time($"{b} {n} 1").Select(t => t / b));
                     }
                     if (bfTimer != null) bf.AddRange(bfTimer.Time(b, 1).Select(t => t / b));
                     ctx.Err.WriteLine($"bench forward: batch {b}, round {round + 1}/{nRounds}");
@@ -102,25 +98,5 @@ for line in sys.stdin:
             return FfnCli.Ok;
         });
         return cmd;
-    }
-
-    private static double Median(List<double> v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
-    /// <summary>The Python worker with the same network, timed on request so runs can interleave.</summary>
-    private sealed class PythonTimer(PythonBenchWorker worker) : IDisposable
-    {
-        public static PythonTimer? TryStart(ModelConfig c, int threads, TextWriter err)
-        {
-            var args = new[] { c.Depth, c.Features, c.FovSize.Z, c.FovSize.Y, c.FovSize.X, threads }.Select(a => a.ToString(CultureInfo.InvariantCulture));
-            return PythonBenchWorker.TryStart("bench forward", PythonWorker, args, err) is { } w ? new PythonTimer(w) : null;
-        }
-
-        public double[] Time(int batch, int count, bool grad) => worker.Time($"{batch} {count} {(grad ? 1 : 0)}");
-
-        public void Dispose() => worker.Dispose();
     }
 }

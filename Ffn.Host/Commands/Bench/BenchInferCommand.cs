@@ -8,8 +8,9 @@ using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
 using Ffn.Model.Network;
 using Ffn.Model.Volumes;
+using static Ffn.Host.Commands.Bench.BenchSupport;
 
-namespace Ffn.Host.Commands;
+namespace Ffn.Host.Commands.Bench;
 
 /// <summary>
 /// `ffn bench infer`: network evaluations/s and voxels/s of a whole subvolume inference (PolicyPeaks + Canvas), next
@@ -24,20 +25,15 @@ public static class BenchInferCommand
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (\"\" = ../shared's Google FIB-25 checkpoint)");
         var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
         var size = Flags.Make<string>(ctx, s, "--size", "Subvolume size z,y,x");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
         var batch = Flags.Make<int>(ctx, "infer", "--batch-canvases", "Objects grown at once, their FoVs batched (1 = Google's order)");
-        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, threads, device, batch };
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        var torchFlags = new TorchFlags(ctx);
+        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, batch };
+        torchFlags.AddTo(cmd);
         cmd.SetAction((r, cancel) =>
         {
-            string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
-            var imgText = r.GetValue(image) is { Length: > 0 } i ? i : Path.Combine(shared, "data", "fib25", "training_sample1.h5") + ":raw";
-            var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : Path.Combine(shared, "data", "google-fib25", "model.ckpt-27465036");
-            kernels.Prepare(r);
-            TorchRuntime.SetThreads(r.GetValue(threads));
-            var dev = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            var imgText = ImageOrFib25(r.GetValue(image));
+            var modelPath = ModelOrFib25(r.GetValue(model));
+            var dev = torchFlags.Prepare(r);
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
             var box = new Box3(Flags.ParseVec("--corner", r.GetValue(corner), positive: false), Flags.ParseVec("--size", r.GetValue(size)));
@@ -65,8 +61,8 @@ public static class BenchInferCommand
                 // The bare network on the same number of FoVs, for comparison (no canvas, no copies).
                 using var timer = new ForwardTimer(ModelCheckpoint.Load(modelPath), dev);
                 timer.Time(1, 1);
-                var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20))).Order().ToArray();
-                double bareMs = bare[bare.Length / 2];
+                var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20)));
+                double bareMs = Median(bare);
                 var ci = CultureInfo.InvariantCulture;
                 ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}, batch-canvases {req.Settings.BatchCanvases}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
                 ctx.Out.WriteLine(string.Create(ci, $"total {total:F1} s: {evals} network evaluations ({evals / total:F2}/s, {total / Math.Max(evals, 1) * 1000:F0} ms per FoV step), {box.Volume / total:F0} voxels/s"));

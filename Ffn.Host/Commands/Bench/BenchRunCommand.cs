@@ -17,7 +17,7 @@ using Ffn.Model.Stitching;
 using Ffn.Model.Volumes;
 using Ffn.Model.Volumes.Hdf5;
 
-namespace Ffn.Host.Commands;
+namespace Ffn.Host.Commands.Bench;
 
 /// <summary>
 /// `ffn bench run`: the whole pipeline (coordinator, workers, stitcher) on a crop of real EM with 1, 2, ... workers
