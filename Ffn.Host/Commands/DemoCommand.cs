@@ -229,17 +229,7 @@ public static class DemoCommand
             var crop = reader.Read(box);
             crop.Offset = Vec3i.Zero;
             var dst = Path.Combine(root, SampleImage);
-            AtomicFile.Write(dst, _ => { }); // fail early on an unwritable folder
-            var tmp = AtomicFile.TempPathFor(dst);
-            try
-            {
-                Hdf5VolumeWriter.WriteVolume(tmp, "raw", crop, new Vec3i(32, 64, 64), gzipLevel: 9);
-                File.Move(tmp, dst, overwrite: true);
-            }
-            finally
-            {
-                AtomicFile.TryDelete(tmp);
-            }
+            Hdf5VolumeWriter.WriteVolume(dst, "raw", crop, new Vec3i(32, 64, 64), gzipLevel: 9); // atomic: temp file, then rename
             ctx.Out.WriteLine($"wrote {dst}: {src}:raw [{corner}]+[{size}] ({new FileInfo(dst).Length} bytes)");
         }
         // Copied by content (the shared files are read-only; their mode must not follow them into the repository).

@@ -20,14 +20,11 @@ public static class NodeCommand
     {
         const string s = "node";
         var role = Flags.Make<string>(ctx, s, "--role", "worker, coordinator, or both (worker,coordinator)");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
+        var torch = new TorchFlags(ctx);
         var cluster = new ClusterFlags(ctx, s, optIn: false);
         var pipeline = new PipelineFlags(ctx, s, coordinator: false, requestInterval: true);
-        var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role, device, threads };
-        foreach (var o in pipeline.All.Concat(cluster.All.Where(o => o != cluster.Resubmit))) cmd.Options.Add(o);
-        var kernels = new KernelFlags(ctx);
-        foreach (var o in kernels.All) cmd.Options.Add(o);
+        var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role };
+        foreach (var o in pipeline.All.Concat(torch.All).Concat(cluster.All.Where(o => o != cluster.Resubmit))) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
         {
             using var signals = new TerminationSignals(outer);
@@ -37,10 +34,8 @@ public static class NodeCommand
             if (roles.Length == 0 || roles.Any(x => !ClusterRoles.NodeRoles.Contains(x)))
                 throw new UsageException($"--role {r.GetValue(role)}: expected worker, coordinator or worker,coordinator");
             var workers = roles.Contains(ClusterRoles.Worker) ? pipeline.WorkerPool(r) : null;
-            var dev = r.GetValue(device)!;
-            kernels.Prepare(r);
-            TorchRuntime.ParseDevice(dev);
-            TorchRuntime.SetThreads(r.GetValue(threads));
+            var dev = r.GetValue(torch.Device)!;
+            torch.Prepare(r);
             var config = cluster.Config(ctx, r, roles);
             var log = ctx.Progress;
             var system = ActorSystem.Create("ffn", config);

@@ -50,14 +50,7 @@ public static class PartitionCommand
                 IdWhitelist = ParseIds(r.GetValue(whitelist)),
                 ExclusionRegions = ParseRegions(r.GetValue(exclusion)),
             };
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw OptionError(e);
-            }
+            options.Validate();
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var labels = VolumeStore.OpenRead(inSpec);
@@ -75,19 +68,6 @@ public static class PartitionCommand
             ctx.Out.WriteLine("partition counts (value:voxels): " + string.Join(" ", result.ValueCounts.Select(c => $"{c.Value}:{c.Count}")));
             return FfnCli.Ok;
         }
-    }
-
-    /// <summary>A <see cref="PartitionOptions.Validate"/> failure as a usage error naming the flag.</summary>
-    internal static UsageException OptionError(ArgumentException e)
-    {
-        var flag = e.ParamName switch
-        {
-            nameof(PartitionOptions.Thresholds) => "--thresholds",
-            nameof(PartitionOptions.LomRadius) => "--lom-radius",
-            nameof(PartitionOptions.MinSize) => "--min-size",
-            _ => "--exclusion-regions",
-        };
-        return new UsageException($"{flag}: {e.Message.Split(" (Parameter")[0]}");
     }
 
     private static string[] Items(string? text) =>

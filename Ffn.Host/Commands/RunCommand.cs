@@ -7,7 +7,6 @@ using Ffn.Actors.Messages;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Checkpoints;
-using Ffn.Model.Network;
 using Ffn.Model.Stitching;
 using Ffn.Model.Volumes;
 
@@ -45,15 +44,13 @@ public static class RunCommand
         var inf = new InferenceFlags(ctx);
         var pipeline = new PipelineFlags(ctx, s, coordinator: true, requestInterval: false);
         var cluster = new ClusterFlags(ctx, "run");
-        var device = Flags.Make<string>(ctx, "model", "--device", "auto (CUDA if available), cpu, cuda or cuda:N");
-        var threads = Flags.Make<int>(ctx, "model", "--threads", "CPU threads for libtorch (0 = one per core)");
-        var kernels = new KernelFlags(ctx);
+        var torch = new TorchFlags(ctx);
         var cmd = new Command("run", "Segment a whole volume block by block with a pool of workers, then stitch (FFN-PyTorch's inference.sh)")
         {
             inputArg, outputArg, input, model, output, blockShape, overlap, context, merge, minRun, minOverlap, minIou, normalize, mask, force,
-            seedInContext, report, device, threads,
+            seedInContext, report,
         };
-        foreach (var o in inf.All.Concat(pipeline.All).Concat(kernels.All).Concat(cluster.All)) cmd.Options.Add(o);
+        foreach (var o in inf.All.Concat(pipeline.All).Concat(torch.All).Concat(cluster.All)) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
         {
             using var signals = new TerminationSignals(outer);
@@ -61,9 +58,7 @@ public static class RunCommand
             var coordinatorSettings = pipeline.Coordinator(r);
             var workers = pipeline.WorkerPool(r);
             var clusterConfig = cluster.Enabled(r) ? cluster.Config(ctx, r, [ClusterRoles.Submitter]) : null;
-            kernels.Prepare(r);
-            TorchRuntime.ParseDevice(plan.Device); // fail on a bad device before any work starts
-            TorchRuntime.SetThreads(r.GetValue(threads));
+            torch.Prepare(r); // a bad device fails here, before any work starts
 
             OutputDirectory.Ensure("--output", plan.RunDir);
             using var runLock = RunDirectoryLock.TryAcquire(plan.RunDir, out var busy)
@@ -105,9 +100,9 @@ public static class RunCommand
         {
             var inText = r.GetValue(inputArg) ?? (r.GetValue(input) is { Length: > 0 } i ? i : throw new UsageException("--input: an input volume PATH.h5:dataset is required"));
             var outDir = r.GetValue(outputArg) ?? (r.GetValue(output) is { Length: > 0 } o ? o : throw new UsageException("--output: a run directory is required"));
-            var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : throw new UsageException("--model: a checkpoint is required");
-            var mode = Choice.Parse("--merge", r.GetValue(merge), ("none", MergeMode.None), ("faces", MergeMode.Faces), ("overlap", MergeMode.Overlap));
-            bool perBlock = Choice.Parse("--normalize", r.GetValue(normalize), ("fixed", false), ("per-block", true));
+            var modelPath = Flags.Required(r, model, "a checkpoint");
+            var mode = Flags.Choice("--merge", r.GetValue(merge), [("none", MergeMode.None), ("faces", MergeMode.Faces), ("overlap", MergeMode.Overlap)]);
+            bool perBlock = Flags.Choice("--normalize", r.GetValue(normalize), [("fixed", false), ("per-block", true)]);
             var spec = VolumeSpec.Parse(inText, "raw");
             var cfg = ModelCheckpoint.ReadConfig(modelPath);
             var settings = inf.Settings(r, cfg, spec, modelPath, autoNormalize: perBlock, keepProbability: false) with { SeedInContext = r.GetValue(seedInContext) };
@@ -118,7 +113,7 @@ public static class RunCommand
                 string.IsNullOrEmpty(ctxText) ? null : Flags.ParseVec("--context", ctxText, positive: false),
                 r.GetValue(mask) is { Length: > 0 } mk ? VolumeSpec.Parse(mk) : null,
                 new MergeOptions(mode, r.GetValue(minRun), r.GetValue(minOverlap), r.GetValue(minIou)),
-                r.GetValue(pipeline.Workers), r.GetValue(device)!, ctx.Progress);
+                r.GetValue(pipeline.Workers), r.GetValue(torch.Device)!, ctx.Progress);
         }
     }
 

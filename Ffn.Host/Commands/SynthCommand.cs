@@ -39,14 +39,7 @@ public static class SynthCommand
                 MinTubeRadius = r.GetValue(minR),
                 MaxTubeRadius = r.GetValue(maxR),
             };
-            try
-            {
-                opts.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            opts.Validate();
             var chunkShape = Vec3i.Min(Flags.ParseVec("--chunks", r.GetValue(chunks)), opts.Shape);
             int level = r.GetValue(gzip);
             if (level is < 0 or > 9) throw new UsageException($"--gzip: expected 0-9, got {level}");

@@ -29,26 +29,26 @@ public sealed record PartitionOptions
     /// <summary>Largest threshold count: values run to Count + 1 and 255 means excluded.</summary>
     public const int MaxThresholds = 253;
 
-    /// <exception cref="ArgumentException">a bad setting; ParamName is the property name.</exception>
+    /// <exception cref="InputException">a bad setting, named by its flag.</exception>
     public void Validate()
     {
-        if (Thresholds.Count == 0) throw new ArgumentException("at least one threshold is required", nameof(Thresholds));
+        if (Thresholds.Count == 0) throw new InputException($"--thresholds: at least one threshold is required");
         if (Thresholds.Count > MaxThresholds)
-            throw new ArgumentException($"at most {MaxThresholds} thresholds fit in uint8 values below 255, got {Thresholds.Count}", nameof(Thresholds));
+            throw new InputException($"--thresholds: at most {MaxThresholds} thresholds fit in uint8 values below 255, got {Thresholds.Count}");
         for (int i = 0; i < Thresholds.Count; i++)
         {
             double t = Thresholds[i];
-            if (!(t > 0 && t < 1)) throw new ArgumentException($"threshold {t} is outside (0, 1)", nameof(Thresholds));
+            if (!(t > 0 && t < 1)) throw new InputException($"--thresholds: threshold {t} is outside (0, 1)");
             if (i > 0 && !(t > Thresholds[i - 1]))
-                throw new ArgumentException($"thresholds must be strictly increasing, got {Thresholds[i - 1]} then {t}", nameof(Thresholds));
+                throw new InputException($"--thresholds: thresholds must be strictly increasing, got {Thresholds[i - 1]} then {t}");
         }
         if (LomRadius.Z < 0 || LomRadius.Y < 0 || LomRadius.X < 0)
-            throw new ArgumentException($"LOM radius must be non-negative, got (x,y,z) {LomRadius.Reversed()}", nameof(LomRadius));
-        if (MinSize < 0) throw new ArgumentException($"minimum size must be non-negative, got {MinSize}", nameof(MinSize));
+            throw new InputException($"--lom-radius: LOM radius must be non-negative, got (x,y,z) {LomRadius.Reversed()}");
+        if (MinSize < 0) throw new InputException($"--min-size: minimum size must be non-negative, got {MinSize}");
         foreach (var r in ExclusionRegions)
         {
             if (!(r.Radius >= 0) || !double.IsFinite(r.X) || !double.IsFinite(r.Y) || !double.IsFinite(r.Z))
-                throw new ArgumentException($"exclusion region (x,y,z,r) {r.X},{r.Y},{r.Z},{r.Radius} needs finite values and r >= 0", nameof(ExclusionRegions));
+                throw new InputException($"--exclusion-regions: exclusion region (x,y,z,r) {r.X},{r.Y},{r.Z},{r.Radius} needs finite values and r >= 0");
         }
     }
 }

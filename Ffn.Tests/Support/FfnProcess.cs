@@ -54,7 +54,12 @@ public sealed class FfnProcess : IDisposable
         throw new TimeoutException($"{Name}: no matching line within {timeout.TotalSeconds:F0} s\n{Log}");
     }
 
-    public bool WaitForExit(TimeSpan timeout) => _p.WaitForExit((int)timeout.TotalMilliseconds);
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_p.WaitForExit((int)timeout.TotalMilliseconds)) return false;
+        _p.WaitForExit(); // the timed wait can return before the redirected output has all been read
+        return true;
+    }
 
     /// <summary>SIGKILL: no shutdown hooks, no goodbye to the cluster.</summary>
     public void Kill()

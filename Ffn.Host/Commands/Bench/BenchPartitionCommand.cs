@@ -44,14 +44,7 @@ public static class BenchPartitionCommand
                 LomRadius = Flags.ParseVec("--lom-radius", r.GetValue(radius), positive: false).Reversed(),
                 MinSize = r.GetValue(minSize),
             };
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw PartitionCommand.OptionError(e);
-            }
+            options.Validate();
             int repeats = Flags.AtLeast(r, repeat), googleRepeats = Flags.AtLeast(r, googleRepeat);
             var googleDir = r.GetValue(google);
             string? googleScript = null;

@@ -43,9 +43,8 @@ public static class BenchRunCommand
         foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(async (r, cancel) =>
         {
-            string shared = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "shared"));
-            var imgText = r.GetValue(image) is { Length: > 0 } i ? i : Path.Combine(shared, "data", "fib25", "training_sample1.h5") + ":raw";
-            var modelPath = r.GetValue(model) is { Length: > 0 } m ? m : Path.Combine(shared, "data", "google-fib25", "model.ckpt-27465036");
+            var imgText = BenchSupport.ImageOrFib25(r.GetValue(image));
+            var modelPath = BenchSupport.ModelOrFib25(r.GetValue(model));
             var counts = (r.GetValue(workers) ?? "1,2").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(t => int.TryParse(t, out var n) && n >= 1 ? n : throw new UsageException($"--workers {t}: expected positive counts")).ToArray();
             int nCores = r.GetValue(cores) > 0 ? r.GetValue(cores) : Environment.ProcessorCount;
@@ -73,8 +72,7 @@ public static class BenchRunCommand
                 using (var timer = new ForwardTimer(net, dev))
                 {
                     timer.Time(1, 1);
-                    var t = timer.Time(1, 7).Order().ToArray();
-                    bareMs = t[t.Length / 2];
+                    bareMs = BenchSupport.Median(timer.Time(1, 7));
                 }
                 ctx.Out.WriteLine(string.Create(ci, $"{imgText} crop {crop} in {blockCount} blocks of {blockShape}; {nCores} cores; bare forward at 1 thread: {bareMs:F0} ms per FoV"));
                 var settings = new SegmentationSettings
