@@ -35,7 +35,7 @@ public sealed record SegmentationSettings
     public bool SeedInContext { get; init; }
 
     /// <summary>Seconds between inference checkpoints, so a killed run resumes inside a long subvolume (0 = none).</summary>
-    public double CheckpointInterval { get; init; }
+    public double CheckpointInterval { get; init; } = 1200;
 
     public void Validate()
     {
