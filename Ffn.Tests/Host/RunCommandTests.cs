@@ -170,7 +170,8 @@ print(len(np.unique(a[a > 0])))
     private static string[] SlowRunArgs(TempDir tmp, string outDir)
     {
         var input = tmp.File("cells.h5");
-        if (!File.Exists(input)) Assert.Equal(0, Cli.Run("synth", input, "--shape", "40,80,120", "--seed", "4").ExitCode);
+        // 16 blocks: each signalled trial commits a few, and blocks must remain for the next trial to be signalled mid-block.
+        if (!File.Exists(input)) Assert.Equal(0, Cli.Run("synth", input, "--shape", "40,160,160", "--seed", "4").ExitCode);
         var model = tmp.File("slow.pkl");
         if (!File.Exists(model)) TestModels.BrightObjects(model, fov: 33, delta: 16, features: 128);
         return ["run", "--input", input + ":raw", "--model", model, "--output", outDir, "--block-shape", "0,40,40", "--min-seg-size", "20",
@@ -204,7 +205,7 @@ print(len(np.unique(a[a > 0])))
         Assert.True(rerun.ExitCode == 0, rerun.Err);
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
         Assert.True((int)summary["blocks_reused"]! >= trials, summary.ToJsonString()); // each trial committed a block
-        Assert.Equal(6, (int)summary["blocks_reused"]! + (int)summary["blocks_done"]!);
+        Assert.Equal(16, (int)summary["blocks_reused"]! + (int)summary["blocks_done"]!);
     }
 
     [Fact]
