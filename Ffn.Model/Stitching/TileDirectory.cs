@@ -9,8 +9,8 @@ namespace Ffn.Model.Stitching;
 /// <summary>
 /// A directory of FFN-PyTorch tiles, seg_Z_Y_X.npy or .npz (key 'segmentation'), also with the model-name suffix its
 /// inference.py writes (seg_Z_Y_X_MODEL, where MODEL may hold '_'); Z,Y,X is the tile's corner. Tiles sit on a
-/// regular grid of the tile shape over the volume (edge tiles clipped); a grid cell without a tile is empty (the seed
-/// skips empty blocks). Blocks are the grid cells in z, y, x order, numbers compared as numbers.
+/// regular grid of the tile shape over the volume (edge tiles clipped); a grid cell without a tile is empty
+/// (FFN-PyTorch skips empty blocks). Blocks are the grid cells in z, y, x order, numbers compared as numbers.
 /// </summary>
 public sealed partial class TileDirectory
 {
