@@ -82,7 +82,7 @@ public sealed partial class TileDirectory
         var array = path.EndsWith(".npz", StringComparison.Ordinal) ? ReadNpz(path) : NpyFile.Read(path);
         CheckShape(path, array.Shape, Blocks[block]);
         var v = ToLabels(path, array.ToVolume(path));
-        v.Offset = Blocks[block].Seg.Start;
+        v.Offset = Blocks[block].LabelBox.Start;
         return v;
     }
 
@@ -98,7 +98,7 @@ public sealed partial class TileDirectory
         var path = _files[block];
         if (path is null) return null;
         if (!path.EndsWith(".npy", StringComparison.Ordinal)) return Load(block);
-        var tile = Blocks[block].Seg;
+        var tile = Blocks[block].LabelBox;
         if (!tile.Contains(box)) throw new ArgumentException($"{path}: box {box} lies outside the tile {tile}");
         var h = NpyFile.ReadHeader(path);
         CheckShape(path, h.Shape, Blocks[block]);
