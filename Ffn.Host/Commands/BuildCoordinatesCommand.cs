@@ -6,7 +6,7 @@ using Ffn.Model.DataPrep;
 namespace Ffn.Host.Commands;
 
 /// <summary>
-/// `ffn build-coordinates`: google/ffn's build_coordinates.py (the seed's data/build_coordinates.py, which saves
+/// `ffn build-coordinates`: google/ffn's build_coordinates.py (FFN-PyTorch's data/build_coordinates.py, which saves
 /// .npy), with its snake_case flag names as aliases.
 /// </summary>
 public static class BuildCoordinatesCommand
@@ -16,7 +16,7 @@ public static class BuildCoordinatesCommand
         const string s = "build-coordinates";
         var volumes = Flags.Make<string>(ctx, s, "--partition-volumes", "Partition maps NAME:PATH.h5:dataset[,NAME:PATH.h5:dataset...]; NAME is the volume's name in training", "--partition_volumes");
         var output = Flags.Make<string>(ctx, s, "--coordinate-output", "Coordinates to write, COORDS.npy (int64 N x 3, x,y,z); several volumes add COORDS.volumes.npy/.json", "--coordinate_output");
-        // z,y,x as google/ffn's and the seed's build_coordinates.py read it (mz, my, mx = margin).
+        // z,y,x as google/ffn's and FFN-PyTorch's build_coordinates.py read it (mz, my, mx = margin).
         var margin = Flags.Make<string>(ctx, s, "--margin", "Voxels next to each face never sampled, z,y,x (google/ffn's order); normally the training FoV radius + deltas");
         var seed = Flags.Make<long>(ctx, s, "--seed", "Random seed (same seed and inputs, same file)");
         var cmd = new Command("build-coordinates", "Class-balanced, shuffled training coordinates from partition maps (google/ffn build_coordinates)")

@@ -14,7 +14,7 @@ namespace Ffn.Host.Commands;
 
 /// <summary>
 /// `ffn demo`: the real pipeline on the FIB-25 crop and Google's FIB-25 network shipped in samples/, through the same
-/// command line a user types (`ffn run`, which writes the report). `--from-scratch`: the seed's whole workflow on a
+/// command line a user types (`ffn run`, which writes the report). `--from-scratch`: FFN-PyTorch's whole workflow on a
 /// synthetic volume (synth, partition, build-coordinates, stats, train, run, eval, report), scored against the same
 /// pipeline with the untrained network. `--make-samples`
 /// regenerates samples/ from ../shared.
@@ -122,7 +122,7 @@ public static class DemoCommand
         foreach (var f in new[] { image, model, ModelConfigPath(model) })
             if (!File.Exists(f)) throw new UsageException($"ffn demo: the sample {f} is missing (regenerate with `ffn demo --make-samples`)");
 
-        // The sample with one block blanked out, so the run shows the seed's empty-block skipping.
+        // The sample with one block blanked out, so the run shows FFN-PyTorch's empty-block skipping.
         var input = Path.Combine(outDir, "input.h5");
         using (var reader = VolumeStore.OpenRead(new VolumeSpec(image, "raw", VolumeFormat.Hdf5)))
         {

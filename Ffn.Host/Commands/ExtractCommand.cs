@@ -4,7 +4,7 @@ using Ffn.Model.Volumes.Npy;
 
 namespace Ffn.Host.Commands;
 
-/// <summary>`ffn extract SEG.npz OUT.npy`: the seed's extractor.py — the segmentation array as a plain .npy.</summary>
+/// <summary>`ffn extract SEG.npz OUT.npy`: FFN-PyTorch's extractor.py — the segmentation array as a plain .npy.</summary>
 public static class ExtractCommand
 {
     public static Command Create(CommandContext ctx)
@@ -12,7 +12,7 @@ public static class ExtractCommand
         var input = new Argument<string>("input") { Description = "An .npz written by ffn infer (or google/ffn / FFN-PyTorch)" };
         var output = new Argument<string>("output") { Description = ".npy to write" };
         var key = new Option<string>("--key") { Description = "Array to extract", DefaultValueFactory = _ => "segmentation" };
-        var cmd = new Command("extract", "Write the segmentation array of an .npz result as .npy (the seed's extractor.py)") { input, output, key };
+        var cmd = new Command("extract", "Write the segmentation array of an .npz result as .npy (FFN-PyTorch's extractor.py)") { input, output, key };
         cmd.SetAction(r =>
         {
             OutputDirectory.EnsureParent("output", r.GetValue(output)!);

@@ -10,7 +10,7 @@ using Ffn.Model.Volumes;
 
 namespace Ffn.Host.Commands;
 
-/// <summary>`ffn infer`: the seed's inference.py — flood-fill every object of one subvolume.</summary>
+/// <summary>`ffn infer`: FFN-PyTorch's inference.py — flood-fill every object of one subvolume.</summary>
 public static class InferCommand
 {
     public static Command Create(CommandContext ctx)
@@ -18,18 +18,18 @@ public static class InferCommand
         const string s = "infer";
         var image = Flags.Make<string>(ctx, s, "--image-path", "Image volume PATH.h5:dataset", "--image_path");
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (ours, FFN-PyTorch .pkl or Google TF); its JSON sidecar supplies the defaults below");
-        var baseDir = new Option<string?>("--base-dir", "--base_dir") { Description = "The seed's model directory (with --model-name)" };
-        var modelName = new Option<string?>("--model-name", "--model_name") { Description = "The seed's model file name inside --base-dir" };
+        var baseDir = new Option<string?>("--base-dir", "--base_dir") { Description = "FFN-PyTorch's model directory (with --model-name)" };
+        var modelName = new Option<string?>("--model-name", "--model_name") { Description = "FFN-PyTorch's model file name inside --base-dir" };
         var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
         var size = Flags.Make<string?>(ctx, s, "--subvol-size", "Subvolume size z,y,x (default: to the end of the volume)", "--subvol_size");
         var output = Flags.Make<string>(ctx, s, "--seg-result-path", "Directory for seg_z_y_x.npz/.json", "--seg_result_path");
         var ckptDir = new Option<string?>("--checkpoints-path", "--checkpoints_path") { Description = "Directory for inference checkpoints (default: --seg-result-path)" };
-        var auto = Flags.Make<bool>(ctx, s, "--auto-normalize", "Use the subvolume's own int(mean), int(std), as the seed does per block");
+        var auto = Flags.Make<bool>(ctx, s, "--auto-normalize", "Use the subvolume's own int(mean), int(std), as FFN-PyTorch does per block");
         var inf = new InferenceFlags(ctx);
         var keepProb = Flags.Make<bool>(ctx, s, "--keep-prob", "Also save the uint8 probability map ('prob' in the npz)");
         var fov = new Option<string?>("--fov-size") { Description = "Expected FoV z,y,x; refused if the model's differs" };
         var torchFlags = new TorchFlags(ctx);
-        var cmd = new Command("infer", "Segment one subvolume with a trained FFN (the seed's inference.py)")
+        var cmd = new Command("infer", "Segment one subvolume with a trained FFN (FFN-PyTorch's inference.py)")
         {
             image, model, baseDir, modelName, corner, size, output, ckptDir, auto, keepProb, fov,
         };

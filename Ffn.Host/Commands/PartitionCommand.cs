@@ -7,7 +7,7 @@ using Ffn.Model.Volumes;
 namespace Ffn.Host.Commands;
 
 /// <summary>
-/// `ffn partition`: google/ffn's compute_partitions.py (the seed's data/partition.py), with its snake_case flag
+/// `ffn partition`: google/ffn's compute_partitions.py (FFN-PyTorch's data/partition.py), with its snake_case flag
 /// names as aliases. --lom-radius and --exclusion-regions are x,y,z as in google/ffn; everything inside is z,y,x.
 /// </summary>
 public static class PartitionCommand

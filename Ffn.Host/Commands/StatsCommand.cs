@@ -7,7 +7,7 @@ using Ffn.Model.Volumes;
 
 namespace Ffn.Host.Commands;
 
-/// <summary>`ffn stats FILE.h5 DATASET` (or FILE.h5:DATASET): the seed's util/stats.py, streamed over blocks.</summary>
+/// <summary>`ffn stats FILE.h5 DATASET` (or FILE.h5:DATASET): FFN-PyTorch's util/stats.py, streamed over blocks.</summary>
 public static class StatsCommand
 {
     public static Command Create(CommandContext ctx)

@@ -19,16 +19,16 @@ public static class StitchCommand
     public static Command Create(CommandContext ctx)
     {
         var input = new Argument<string>("input-dir") { Description = "Directory of seg_z_y_x[_model].npy or .npz (key segmentation) tiles; z,y,x = the tile's corner" };
-        var output = new Argument<string>("output") { Description = "Multi-page (Big)TIFF to write, as the seed's final_result.tif" };
+        var output = new Argument<string>("output") { Description = "Multi-page (Big)TIFF to write, as FFN-PyTorch's final_result.tif" };
         var shape = VecOption(ctx, "--original-shape", "Volume shape z,y,x (also Z Y X)", "--original_shape");
         var tile = VecOption(ctx, "--tile-shape", "Tile grid shape z,y,x (also Z Y X); edge tiles are clipped to the volume", "--tile_shape");
         var minRun = Flags.Make<int>(ctx, S, "--min-consecutive-pixels", "Faces merge: run length each object needs inward from the face on both sides", "--min_consecutive_pixels");
-        var merge = Flags.Make<string>(ctx, S, "--merge", "none (unique ids only) or faces (the seed's merge, on z, y and x faces)");
-        var mergeLabels = Flags.Make<bool>(ctx, S, "--merge-labels", "The seed's switch: same as --merge faces", "--merge_labels");
+        var merge = Flags.Make<string>(ctx, S, "--merge", "none (unique ids only) or faces (FFN-PyTorch's merge, on z, y and x faces)");
+        var mergeLabels = Flags.Make<bool>(ctx, S, "--merge-labels", "FFN-PyTorch's switch: same as --merge faces", "--merge_labels");
         var slabMib = Flags.Make<int>(ctx, S, "--slab-mib", "Output slab size (MiB of full z slices) held while writing; .npy tiles are read a box at a time into it");
         var h5 = Flags.Make<string>(ctx, S, "--h5", "Also write OUT.h5 with dataset 'segmentation' (chunked, gzip); \"\" = none");
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
-        var cmd = new Command("stitch", "Stitch seg_z_y_x tiles into one volume with unique ids, optionally merging objects across tile faces (the seed's stitch_save.py)")
+        var cmd = new Command("stitch", "Stitch seg_z_y_x tiles into one volume with unique ids, optionally merging objects across tile faces (FFN-PyTorch's stitch_save.py)")
         {
             input, output, shape, tile, minRun, merge, mergeLabels, slabMib, h5, json,
         };
@@ -103,7 +103,7 @@ public static class StitchCommand
         }
     }
 
-    /// <summary>A z,y,x option that also takes the seed's three separate values (nargs=3); default from HOCON.</summary>
+    /// <summary>A z,y,x option that also takes FFN-PyTorch's three separate values (nargs=3); default from HOCON.</summary>
     private static Option<string[]> VecOption(CommandContext ctx, string name, string description, string alias)
     {
         var opt = new Option<string[]>(name, alias) { Description = description, Arity = new ArgumentArity(1, 3), AllowMultipleArgumentsPerToken = true };

@@ -10,8 +10,8 @@ using Ffn.Model.Training;
 namespace Ffn.Host.Commands;
 
 /// <summary>
-/// `ffn train`: FoV-movement training (the seed's train.py, google/ffn's train.py), resumable from the newest
-/// checkpoint in --checkpoints, with the seed's snake_case flag names as aliases.
+/// `ffn train`: FoV-movement training (FFN-PyTorch's train.py, google/ffn's train.py), resumable from the newest
+/// checkpoint in --checkpoints, with FFN-PyTorch's snake_case flag names as aliases.
 /// </summary>
 public static class TrainCommand
 {
@@ -41,7 +41,7 @@ public static class TrainCommand
         var features = Flags.Make<int>(ctx, s, "--features", "Feature maps per layer");
         var optimizer = Flags.Make<string>(ctx, s, "--optimizer", "sgd or adam");
         var lr = Flags.Make<double>(ctx, s, "--learning-rate", "Learning rate", "--learning_rate");
-        var momentum = Flags.Make<double>(ctx, s, "--momentum", "SGD momentum (0 = plain SGD, the seed's)");
+        var momentum = Flags.Make<double>(ctx, s, "--momentum", "SGD momentum (0 = plain SGD, FFN-PyTorch's)");
         var beta1 = Flags.Make<double>(ctx, s, "--adam-beta1", "Adam beta1");
         var beta2 = Flags.Make<double>(ctx, s, "--adam-beta2", "Adam beta2");
         var eps = Flags.Make<double>(ctx, s, "--adam-epsilon", "Adam epsilon");
@@ -66,7 +66,7 @@ public static class TrainCommand
         var evalEvery = Flags.Make<int>(ctx, s, "--eval-every", "Evaluate on held-out examples every N steps and at the end");
         var evalExamples = Flags.Make<int>(ctx, s, "--eval-examples", "Held-out examples per evaluation (the first N coordinates)");
         var torchFlags = new TorchFlags(ctx);
-        var cmd = new Command("train", "Train an FFN with FoV movement (the seed's train.py); resumes from the newest checkpoint in --checkpoints")
+        var cmd = new Command("train", "Train an FFN with FoV movement (FFN-PyTorch's train.py); resumes from the newest checkpoint in --checkpoints")
         {
             coords, data, labels, ckDir, start, batch, maxSteps, fov, deltas, threshold, pad, init, soft, mean, std, arch, depth, features,
             optimizer, lr, momentum, beta1, beta2, eps, decay, decaySteps, clip, flip, permute, jScale, jShift, shuffle, seed, ckSteps, ckMinutes,

@@ -4,7 +4,7 @@ using Ffn.Model.Volumes;
 namespace Ffn.Model.Blocks;
 
 /// <summary>
-/// Decides whether a block has anything to segment: the seed skips blocks whose image is all zero (padding around
+/// Decides whether a block has anything to segment: FFN-PyTorch skips blocks whose image is all zero (padding around
 /// the tissue); with a mask, blocks whose mask is all zero are skipped too. Reads in z slabs to bound memory.
 /// </summary>
 public static class EmptyBlockCheck

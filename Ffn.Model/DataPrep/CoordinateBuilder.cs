@@ -14,7 +14,7 @@ namespace Ffn.Model.DataPrep;
 /// shuffled together. Deterministic for a seed (google/ffn draws from NumPy's global state instead).
 /// </summary>
 /// <remarks>
-/// Output: <c>COORDS.npy</c>, int64 [N, 3] rows of (x, y, z) in whole-volume coordinates, as the seed's
+/// Output: <c>COORDS.npy</c>, int64 [N, 3] rows of (x, y, z) in whole-volume coordinates, as FFN-PyTorch's
 /// build_coordinates.py saves them. With several volumes, also <c>COORDS.volumes.npy</c> (int32 [N], the volume
 /// of each row) and <c>COORDS.volumes.json</c> (the volume names, in that index order); see
 /// <see cref="TrainingCoordinates"/>. Memory: one byte per voxel inside the margins, plus 4 bytes per sample

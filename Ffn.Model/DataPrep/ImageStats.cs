@@ -4,7 +4,7 @@ using Ffn.Model.Volumes;
 
 namespace Ffn.Model.DataPrep;
 
-/// <summary>Mean and (population) standard deviation of a volume, as the seed's util/stats.py prints them.</summary>
+/// <summary>Mean and (population) standard deviation of a volume, as FFN-PyTorch's util/stats.py prints them.</summary>
 public sealed record ImageStats(double Mean, double StdDev, long Count, double Min, double Max)
 {
     /// <summary>

@@ -5,7 +5,7 @@ namespace Ffn.Model.DataPrep;
 /// <summary>Settings of <see cref="Partitioner"/> (google/ffn's compute_partitions arguments, in z, y, x order).</summary>
 public sealed record PartitionOptions
 {
-    /// <summary>google/ffn's published thresholds (its README and the seed's partition.py).</summary>
+    /// <summary>google/ffn's published thresholds (its README and FFN-PyTorch's partition.py).</summary>
     public static readonly IReadOnlyList<double> DefaultThresholds =
         [0.025, 0.05, 0.075, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 

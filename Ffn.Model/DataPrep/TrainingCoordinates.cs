@@ -7,7 +7,7 @@ using Ffn.Model.Volumes.Npy;
 namespace Ffn.Model.DataPrep;
 
 /// <summary>
-/// Training centres as written by <see cref="CoordinateBuilder"/> (or the seed's build_coordinates.py): the rows of
+/// Training centres as written by <see cref="CoordinateBuilder"/> (or FFN-PyTorch's build_coordinates.py): the rows of
 /// COORDS.npy, turned from (x, y, z) into (z, y, x), and, when the sidecars COORDS.volumes.npy / .json exist, the
 /// volume each row belongs to. Without sidecars every row belongs to the single volume the trainer is given, and
 /// <see cref="VolumeNames"/> is empty.

@@ -72,14 +72,14 @@ public sealed class BlockAssembler : IDisposable
     /// <summary>Bytes of the per-block id tables and the union-find (grow with the number of objects, not voxels).</summary>
     public long TableBytes => _tables.Sum(t => t?.Bytes ?? 0) + _uf.Bytes;
 
-    /// <summary>Number of block pairs whose merge data meet (face contacts or overlapping Segs).</summary>
+    /// <summary>Number of block pairs whose merge data meet (face contacts or overlapping label boxes).</summary>
     public int PairCount => _pairsOf.Sum(l => l.Count) / 2;
 
     public bool IsAdded(int blockIndex) => _tables[blockIndex] is not null;
 
     /// <summary>
-    /// Takes block <paramref name="blockIndex"/>'s labels, which cover its Seg exactly (Offset = Seg.Start), with
-    /// block-local ids and 0 as background; null for an empty or skipped block. Each block exactly once, any order.
+    /// Takes block <paramref name="blockIndex"/>'s labels, which cover its LabelBox exactly (Offset = LabelBox.Start),
+    /// with block-local ids and 0 as background; null for an empty or skipped block. Each block exactly once, any order.
     /// </summary>
     public void Add(int blockIndex, Volume<uint>? labels)
     {
@@ -217,8 +217,8 @@ public sealed class BlockAssembler : IDisposable
 
     private void CheckBox(StitchBlock block, Volume<uint>? labels)
     {
-        if (labels is not null && labels.Box != block.Seg)
-            throw new ArgumentException($"block {block.Index}: labels cover {labels.Box}, expected the block's Seg {block.Seg}");
+        if (labels is not null && labels.Box != block.LabelBox)
+            throw new ArgumentException($"block {block.Index}: labels cover {labels.Box}, expected the block's label box {block.LabelBox}");
     }
 
     private void Validate()
@@ -230,7 +230,7 @@ public sealed class BlockAssembler : IDisposable
             var b = _blocks[i] ?? throw new ArgumentException($"block {i} is null");
             if (b.Index != i) throw new ArgumentException($"block at position {i} has index {b.Index}");
             if (b.Core.IsEmpty || !volume.Contains(b.Core)) throw new ArgumentException($"block {i}: core {b.Core} is empty or outside the volume {VolumeShape}");
-            if (!b.Seg.Contains(b.Core) || !volume.Contains(b.Seg)) throw new ArgumentException($"block {i}: seg {b.Seg} must contain the core {b.Core} and lie inside the volume {VolumeShape}");
+            if (!b.LabelBox.Contains(b.Core) || !volume.Contains(b.LabelBox)) throw new ArgumentException($"block {i}: label box {b.LabelBox} must contain the core {b.Core} and lie inside the volume {VolumeShape}");
             covered += b.Core.Volume;
         }
         if (covered != VolumeShape.Product)
@@ -238,19 +238,19 @@ public sealed class BlockAssembler : IDisposable
     }
 
     /// <summary>
-    /// A sweep over blocks sorted by Seg start z finds every pair whose Segs meet or touch: checks that Cores are
-    /// disjoint (with the voxel count, they then tile the volume) and records the pairs the merge mode needs.
+    /// A sweep over blocks sorted by LabelBox start z finds every pair whose label boxes meet or touch: checks that
+    /// Cores are disjoint (with the voxel count, they then tile the volume) and records the pairs the merge mode needs.
     /// </summary>
     private void FindPairs()
     {
-        var order = Enumerable.Range(0, _blocks.Count).OrderBy(i => _blocks[i].Seg.Start.Z).ToArray();
+        var order = Enumerable.Range(0, _blocks.Count).OrderBy(i => _blocks[i].LabelBox.Start.Z).ToArray();
         for (int oi = 0; oi < order.Length; oi++)
         {
             var a = _blocks[order[oi]];
             for (int oj = oi + 1; oj < order.Length; oj++)
             {
                 var b = _blocks[order[oj]];
-                if (b.Seg.Start.Z > a.Seg.End.Z) break;
+                if (b.LabelBox.Start.Z > a.LabelBox.End.Z) break;
                 if (!a.Core.Intersect(b.Core).IsEmpty)
                     throw new ArgumentException($"block {a.Index} core {a.Core} overlaps block {b.Index} core {b.Core}");
                 var (lo, hi) = a.Index < b.Index ? (a, b) : (b, a);
@@ -268,7 +268,7 @@ public sealed class BlockAssembler : IDisposable
                         }
                         break;
                     case MergeMode.Overlap:
-                        var shared = a.Seg.Intersect(b.Seg);
+                        var shared = a.LabelBox.Intersect(b.LabelBox);
                         if (!shared.IsEmpty) AddPair(new BlockPair(lo.Index, hi.Index, -1, shared));
                         break;
                 }

@@ -5,8 +5,9 @@ namespace Ffn.Model.Stitching;
 
 /// <summary>
 /// Two blocks whose merge data meet: for faces, Low's Core ends where High's starts along <see cref="Axis"/> and
-/// <see cref="Region"/> is the one-voxel contact layer at that boundary; for overlap, Region = Low.Seg ∩ High.Seg.
-/// The first of the two blocks to arrive parks its data here until the second comes.
+/// <see cref="Region"/> is the one-voxel contact layer at that boundary; for overlap,
+/// Region = Low.LabelBox ∩ High.LabelBox. The first of the two blocks to arrive parks its data here until the second
+/// comes.
 /// </summary>
 internal sealed class BlockPair(int low, int high, int axis, Box3 region)
 {

@@ -12,7 +12,7 @@ public enum MergeMode
     /// </summary>
     Faces,
 
-    /// <summary>Blocks overlap (Seg ⊋ Core); objects of neighbouring blocks that cover the same voxels of the
+    /// <summary>Blocks overlap (LabelBox ⊋ Core); objects of neighbouring blocks that cover the same voxels of the
     /// shared region (count and IoU thresholds) merge.</summary>
     Overlap,
 }

@@ -4,14 +4,14 @@ namespace Ffn.Model.Stitching;
 
 /// <summary>
 /// One block of a stitched volume. The <see cref="Core"/>s of all blocks tile the volume exactly (each voxel in one
-/// Core); <see cref="Seg"/> ⊇ Core is the box the block's labels cover (Core grown by an overlap and clipped to the
-/// volume, or Core itself). <see cref="Index"/> is the block's position in z, y, x grid order.
+/// Core); <see cref="LabelBox"/> ⊇ Core is the box the block's labels cover (Core grown by an overlap and clipped to
+/// the volume, or Core itself). <see cref="Index"/> is the block's position in z, y, x grid order.
 /// </summary>
-public sealed record StitchBlock(int Index, Box3 Core, Box3 Seg)
+public sealed record StitchBlock(int Index, Box3 Core, Box3 LabelBox)
 {
     /// <summary>
-    /// A regular grid: Cores of <paramref name="coreShape"/> (the last ones clipped) in z, y, x order, each Seg the
-    /// Core grown by <paramref name="margin"/> on every side and clipped to the volume. Between two neighbours the
+    /// A regular grid: Cores of <paramref name="coreShape"/> (the last ones clipped) in z, y, x order, each LabelBox
+    /// the Core grown by <paramref name="margin"/> on every side and clipped to the volume. Between two neighbours the
     /// Core boundary is then halfway through their shared region, so each voxel belongs to the nearer block centre.
     /// </summary>
     public static IReadOnlyList<StitchBlock> Grid(Vec3i volumeShape, Vec3i coreShape, Vec3i margin = default)

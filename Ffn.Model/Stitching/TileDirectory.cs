@@ -9,8 +9,8 @@ namespace Ffn.Model.Stitching;
 /// <summary>
 /// A directory of FFN-PyTorch tiles, seg_Z_Y_X.npy or .npz (key 'segmentation'), also with the model-name suffix its
 /// inference.py writes (seg_Z_Y_X_MODEL, where MODEL may hold '_'); Z,Y,X is the tile's corner. Tiles sit on a
-/// regular grid of the tile shape over the volume (edge tiles clipped); a grid cell without a tile is empty (the seed
-/// skips empty blocks). Blocks are the grid cells in z, y, x order, numbers compared as numbers.
+/// regular grid of the tile shape over the volume (edge tiles clipped); a grid cell without a tile is empty
+/// (FFN-PyTorch skips empty blocks). Blocks are the grid cells in z, y, x order, numbers compared as numbers.
 /// </summary>
 public sealed partial class TileDirectory
 {
@@ -82,7 +82,7 @@ public sealed partial class TileDirectory
         var array = path.EndsWith(".npz", StringComparison.Ordinal) ? ReadNpz(path) : NpyFile.Read(path);
         CheckShape(path, array.Shape, Blocks[block]);
         var v = ToLabels(path, array.ToVolume(path));
-        v.Offset = Blocks[block].Seg.Start;
+        v.Offset = Blocks[block].LabelBox.Start;
         return v;
     }
 
@@ -98,7 +98,7 @@ public sealed partial class TileDirectory
         var path = _files[block];
         if (path is null) return null;
         if (!path.EndsWith(".npy", StringComparison.Ordinal)) return Load(block);
-        var tile = Blocks[block].Seg;
+        var tile = Blocks[block].LabelBox;
         if (!tile.Contains(box)) throw new ArgumentException($"{path}: box {box} lies outside the tile {tile}");
         var h = NpyFile.ReadHeader(path);
         CheckShape(path, h.Shape, Blocks[block]);

@@ -4,7 +4,7 @@ namespace Ffn.Model.Training;
 
 /// <summary>
 /// Makes the training example of an ordinal: coordinate row = ordinal mod count (the coordinates are already
-/// shuffled by build-coordinates, and the seed walks them in order), augmentation and move order drawn from the
+/// shuffled by build-coordinates, and FFN-PyTorch walks them in order), augmentation and move order drawn from the
 /// ordinal's own random stream. Pure and thread-safe: the same ordinal always gives the same example.
 /// </summary>
 public sealed class ExampleFactory(TrainingData data, TrainingOptions options, bool augment = true)

@@ -4,7 +4,7 @@ namespace Ffn.Model.Training;
 
 /// <summary>
 /// One entry of --data-volumes / --label-volumes: <c>NAME:PATH.h5:dataset</c> as google/ffn names them, or a lone
-/// <c>PATH.h5:dataset</c> (the seed's form) whose name is empty and which serves every coordinate.
+/// <c>PATH.h5:dataset</c> (FFN-PyTorch's form) whose name is empty and which serves every coordinate.
 /// </summary>
 public sealed record NamedVolume(string Name, VolumeSpec Spec)
 {

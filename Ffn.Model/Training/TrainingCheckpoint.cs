@@ -30,7 +30,7 @@ public sealed record TrainingState
 }
 
 /// <summary>
-/// A training checkpoint in a directory: <c>INDEX_STEP.pkl</c> (the seed's naming: INDEX = coordinates started,
+/// A training checkpoint in a directory: <c>INDEX_STEP.pkl</c> (FFN-PyTorch's naming: INDEX = coordinates started,
 /// STEP = updates done) with its JSON sidecar — a normal model checkpoint that inference and Python's torch.load
 /// read — plus <c>INDEX_STEP.train.pkl</c> (optimizer state and the seed canvases of the examples in flight, a
 /// PyTorch state_dict) and <c>INDEX_STEP.train.json</c> (<see cref="TrainingState"/>). Every file is written

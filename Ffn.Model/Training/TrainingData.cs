@@ -5,7 +5,7 @@ using Ffn.Model.Volumes;
 namespace Ffn.Model.Training;
 
 /// <summary>
-/// The image and label volumes training reads, held in memory as the seed's train.py holds them, and the training
+/// The image and label volumes training reads, held in memory as FFN-PyTorch's train.py holds them, and the training
 /// coordinates resolved to them. Everything is checked before any training starts: names the coordinates use,
 /// equal image and label shapes, and every example box (coordinate ± example radius) inside its volume.
 /// </summary>

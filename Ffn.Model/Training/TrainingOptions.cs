@@ -14,7 +14,7 @@ public enum OptimizerKind
 
 /// <summary>
 /// Everything that shapes training, independent of the network's architecture. Shapes are (z, y, x). Defaults are
-/// the seed's (FFN-PyTorch train.py) where it has one, else google/ffn's train.py.
+/// FFN-PyTorch's (its train.py) where it has one, else google/ffn's train.py.
 /// </summary>
 public sealed record TrainingOptions
 {
@@ -50,7 +50,7 @@ public sealed record TrainingOptions
     /// <summary>Every gradient entry clipped to ±this (google/ffn's max_gradient_entry_mag 0.7); 0 = off.</summary>
     public double GradientClip { get; init; }
 
-    /// <summary>Reflect each axis with probability 1/2 (google/ffn's reflectable axes; the seed flips one).</summary>
+    /// <summary>Reflect each axis with probability 1/2 (google/ffn's reflectable axes; FFN-PyTorch flips one).</summary>
     public bool Flip { get; init; } = true;
 
     /// <summary>Axes (z, y, x) that may be transposed among themselves; only where the voxel size is isotropic in them.</summary>

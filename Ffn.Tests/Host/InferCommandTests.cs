@@ -17,8 +17,8 @@ public class InferCommandTests
     ];
 
     /// <summary>
-    /// The whole seed workflow from raw EM: PolicyPeaks + Canvas with Google's FIB-25 weights, killed with SIGKILL
-    /// mid-run and restarted, ends in google/ffn's own segmentation, which NumPy reads.
+    /// The whole FFN-PyTorch inference workflow from raw EM: PolicyPeaks + Canvas with Google's FIB-25 weights, killed
+    /// with SIGKILL mid-run and restarted, ends in google/ffn's own segmentation, which NumPy reads.
     /// </summary>
     [Fact]
     public void InferKilledAndRestartedReproducesGooglesSegmentation()

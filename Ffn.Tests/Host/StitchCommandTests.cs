@@ -27,7 +27,7 @@ for z in range(0, shape[0], tile[0]):
             for i, v in enumerate(ids):
                 local[t == v] = perm[i]
             if k == 2:
-                continue  # an empty block the seed skipped: no file
+                continue  # an empty block FFN-PyTorch skipped: no file
             if k % 3 == 0:
                 np.savez_compressed(f'{d}/seg_{z}_{y}_{x}_my_model_v2.npz', segmentation=local, origins=np.zeros((1, 3)))
             else:
@@ -35,7 +35,7 @@ for z in range(0, shape[0], tile[0]):
 """;
 
     /// <summary>
-    /// NumPy reimplementation of the seed's stitch + merge (our own, written for this test): tiles placed with ids
+    /// NumPy reimplementation of FFN-PyTorch's stitch + merge (our own, written for this test): tiles placed with ids
     /// (tile, local); for every tile face on z, y and x, the label pair across it merges when each label fills the
     /// min_consecutive_pixels voxels inward (NumPy-clipped at the volume edge, never crossing into another tile);
     /// transitive; objects numbered by their smallest (tile, local) key.
@@ -87,7 +87,7 @@ print(got.shape == tuple(shape), got.dtype, int(expected.max()), bool((got == ex
 
     [Theory]
     [InlineData("faces", "37,45,52", "16,8,16", "4", "--merge", "faces")]   // edge tiles clipped; "16" < "8" in name order
-    [InlineData("faces", "30,40,40", "30,20,20", "15", "--merge_labels", null)] // the seed's layout and switch
+    [InlineData("faces", "30,40,40", "30,20,20", "15", "--merge_labels", null)] // FFN-PyTorch's layout and switch
     [InlineData("none", "24,30,30", "8,10,10", "15", "--merge", "none")]
     public void MatchesNumPyReimplementation(string merge, string shape, string tile, string m, string flag, string? value)
     {
@@ -95,7 +95,7 @@ print(got.shape == tuple(shape), got.dtype, int(expected.max()), bool((got == ex
         Directory.CreateDirectory(tmp.File("tiles"));
         PythonOracle.Run(MakeTiles, tmp.File("tiles"), shape, tile, "7");
         var args = new List<string> { "stitch", tmp.File("tiles"), tmp.File("final_result.tif"), "--original_shape" };
-        args.AddRange(shape.Split(','));                               // the seed's nargs=3 form
+        args.AddRange(shape.Split(','));                               // FFN-PyTorch's nargs=3 form
         args.AddRange(["--tile-shape", tile, "--min-consecutive-pixels", m, flag]);
         if (value is not null) args.Add(value);
         var r = Cli.Run(args.ToArray());
@@ -120,7 +120,7 @@ print(got.shape == tuple(shape), got.dtype, int(expected.max()), bool((got == ex
         Assert.True(t.Read(t.Info.Box).ContentEquals(h.Read(h.Info.Box)));
     }
 
-    /// <summary>`ffn bench stitch` end to end on a small job: child ffn processes, the seed's algorithm, both volume sizes.</summary>
+    /// <summary>`ffn bench stitch` end to end on a small job: child ffn processes, FFN-PyTorch's algorithm, both volume sizes.</summary>
     [Fact]
     public void BenchRunsSmall()
     {

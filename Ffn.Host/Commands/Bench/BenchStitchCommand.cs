@@ -66,7 +66,7 @@ public static class BenchStitchCommand
                         ours.Add(RunOurs(dir, root, shape, tileShape, m, ctx.Progress, ct));
                         if (py is null || f != 1) continue;
                         var t = StitchSaveTranscription.Run(py, dir, Path.Combine(root, "seed_result.tif"), shape, tileShape, m, ct);
-                        ctx.Progress.Report(string.Create(CultureInfo.InvariantCulture, $"bench stitch: seed's algorithm (NumPy) {shape}: {t.Total:F3} s, peak {t.PeakRss / 1048576.0:F0} MiB"));
+                        ctx.Progress.Report(string.Create(CultureInfo.InvariantCulture, $"bench stitch: FFN-PyTorch's algorithm (NumPy) {shape}: {t.Total:F3} s, peak {t.PeakRss / 1048576.0:F0} MiB"));
                         transcribed.Add(t);
                     }
                     var reference = transcribed.Count == 0 ? null : new StitchSaveTranscription.Timing(Median(transcribed.Select(x => x.Stitch)),
@@ -104,7 +104,7 @@ public static class BenchStitchCommand
         if (reference is { } t)
         {
             double tPerPair = t.Merge / Math.Max(1, pairs) * 1e6;
-            lines.Add(string.Create(ci, $"  seed's algorithm (NumPy, same tiles, interleaved, medians): {t.Total:F3} s = stitch {t.Stitch:F3} + merge {t.Merge:F3} ({tPerPair:F2} us per pair) + write {t.Write:F3}; peak resident memory {t.PeakRss / 1048576.0:F0} MiB; {t.Objects} objects"));
+            lines.Add(string.Create(ci, $"  FFN-PyTorch's algorithm (NumPy, same tiles, interleaved, medians): {t.Total:F3} s = stitch {t.Stitch:F3} + merge {t.Merge:F3} ({tPerPair:F2} us per pair) + write {t.Write:F3}; peak resident memory {t.PeakRss / 1048576.0:F0} MiB; {t.Objects} objects"));
             lines.Add(string.Create(ci, $"  speed-up: merge {tPerPair / perPair:F0}x per pair, whole job {t.Total / total:F1}x ({t.Total / wall:F1}x against our process wall)"));
         }
         return new

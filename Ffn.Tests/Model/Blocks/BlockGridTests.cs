@@ -26,8 +26,8 @@ public class BlockGridTests
             for (int y = b.Core.Start.Y; y < b.Core.End.Y; y++)
             for (int x = b.Core.Start.X; x < b.Core.End.X; x++)
                 count[((long)z * vy + y) * vx + x]++;
-            Assert.True(b.LabelBox.Contains(b.Core), $"{b}: seg must contain core");
-            Assert.True(b.Read.Contains(b.LabelBox), $"{b}: read must contain seg");
+            Assert.True(b.LabelBox.Contains(b.Core), $"{b}: label box must contain core");
+            Assert.True(b.Read.Contains(b.LabelBox), $"{b}: read must contain label box");
             Assert.True(vol.Contains(b.Read), $"{b}: read inside the volume");
             for (int a = 0; a < 3; a++)
             {
@@ -40,7 +40,7 @@ public class BlockGridTests
         Assert.Equal(Enumerable.Range(0, blocks.Count), blocks.Select(b => b.Index));
         Assert.Equal(blocks.Count, blocks.Select(b => b.Name).Distinct().Count());
 
-        // Neighbouring seg boxes share exactly `overlap` voxels along their common axis.
+        // Neighbouring label boxes share exactly `overlap` voxels along their common axis.
         foreach (var a in blocks)
         foreach (var b in blocks)
         {

@@ -52,7 +52,7 @@ sd = torch.load(ckpt, map_location='cpu')
 if arch == 'google':
     m = Google()
 else:
-    m = nn.DataParallel(Basic())  # the seed saves DataParallel state_dicts: keys start with module.
+    m = nn.DataParallel(Basic())  # FFN-PyTorch saves DataParallel state_dicts: keys start with module.
 m.load_state_dict(sd, strict=True)
 m.eval()
 with torch.no_grad():

@@ -20,7 +20,7 @@ public class BlockAssemblerTests
         var global = Voronoi(shape, 25, 0.02, 11);
         var blocks = StitchBlock.Grid(shape, new Vec3i(8, 16, 15), Vec3i.Fill(margin));
         var labels = blocks.Select(b => Relabel(global, b, 5)).ToArray();
-        labels[4] = new Volume<uint>(blocks[4].Seg.Size, blocks[4].Seg.Start); // an all-zero block
+        labels[4] = new Volume<uint>(blocks[4].LabelBox.Size, blocks[4].LabelBox.Start); // an all-zero block
         using var tmp = new TempDir();
         var merge = new MergeOptions(mode, 3, 10, 0.3);
         var runs = new[] { Enumerable.Range(0, blocks.Count), Shuffled(blocks.Count, 1), Shuffled(blocks.Count, 2).Reverse() }
@@ -70,17 +70,17 @@ public class BlockAssemblerTests
         {
             var shape = new Vec3i(depth, 128, 128);      // 6 or 12 MiB of uint32 output
             var blocks = StitchBlock.Grid(shape, new Vec3i(16, 32, 32), Vec3i.Fill(margin)); // z-rows of 16 blocks
-            long budget = shape.Product * 4 / 8, rowBytes = blocks.Where(b => b.Core.Start.Z == 16).Sum(b => b.Seg.Volume) * 4;
+            long budget = shape.Product * 4 / 8, rowBytes = blocks.Where(b => b.Core.Start.Z == 16).Sum(b => b.LabelBox.Volume) * 4;
             // Labels made on the fly from the block index: nothing volume-sized exists in the test either.
             Volume<uint> Make(int i)
             {
                 var b = blocks[i];
-                var v = new Volume<uint>(b.Seg.Size, b.Seg.Start);
+                var v = new Volume<uint>(b.LabelBox.Size, b.LabelBox.Start);
                 for (int z = 0; z < v.Shape.Z; z++)
                 for (int y = 0; y < v.Shape.Y; y++)
                 for (int x = 0; x < v.Shape.X; x++)
                 {
-                    var p = b.Seg.Start + new Vec3i(z, y, x);
+                    var p = b.LabelBox.Start + new Vec3i(z, y, x);
                     v[z, y, x] = (uint)((p.Z / 20 * 13 + p.Y / 24 * 7 + p.X / 40) % 50 + 1 + (i % 3) * 100);
                 }
                 return v;
@@ -152,7 +152,7 @@ print(t.shape, t.dtype, h.shape, h.dtype, comp, big, bool((t == e).all()), bool(
         var blocks = StitchBlock.Grid(shape, new Vec3i(6, 10, 5));
         Volume<ulong> Make(int i)
         {
-            var v = new Volume<ulong>(blocks[i].Seg.Size, blocks[i].Seg.Start);
+            var v = new Volume<ulong>(blocks[i].LabelBox.Size, blocks[i].LabelBox.Start);
             for (int k = 0; k < v.Data.Length; k++) v.Data[k] = (k % 10) < 5 ? (1UL << 40) + (ulong)i : 7;
             return v;
         }

@@ -11,7 +11,7 @@ public class FacesMergeTests
 {
     [Theory]
     [InlineData(1, 20, 23, 26, 7, 8, 9, 3, 0.03, 1u)]     // partial edge blocks, some thinner than m
-    [InlineData(2, 16, 30, 30, 16, 10, 10, 4, 0.0, 1u)]   // tiles span z (the seed's layout), no holes
+    [InlineData(2, 16, 30, 30, 16, 10, 10, 4, 0.0, 1u)]   // tiles span z (FFN-PyTorch's layout), no holes
     [InlineData(3, 18, 18, 18, 6, 6, 6, 6, 0.05, 1u)]     // m = block depth
     [InlineData(4, 12, 20, 25, 5, 7, 6, 2, 0.1, 9_000_000u)] // ids above the dense-table range
     [InlineData(5, 10, 12, 14, 3, 4, 5, 15, 0.0, 1u)]     // m larger than every block: only volume-edge blocks qualify
@@ -32,7 +32,7 @@ public class FacesMergeTests
 
     /// <summary>
     /// Assembles the blocks with ids (block, local), then for every voxel pair straddling a block boundary on each
-    /// axis tests the seed's rule voxel by voxel (m voxels inward on each side equal to the face label; the slice
+    /// axis tests FFN-PyTorch's rule voxel by voxel (m voxels inward on each side equal to the face label; the slice
     /// clipped at the volume edge), unions by repeated min-propagation until nothing changes, and numbers the
     /// objects by first (block, local id).
     /// </summary>

@@ -31,12 +31,12 @@ internal static class StitchFixtures
     }
 
     /// <summary>
-    /// Block <paramref name="b"/>'s labels: <paramref name="global"/> over its Seg, each id replaced by a
+    /// Block <paramref name="b"/>'s labels: <paramref name="global"/> over its LabelBox, each id replaced by a
     /// block-specific random id (distinct per block, &gt;= <paramref name="idBase"/>), 0 kept.
     /// </summary>
     public static Volume<uint> Relabel(Volume<uint> global, StitchBlock b, int seed, uint idBase = 1)
     {
-        var crop = global.Crop(b.Seg);
+        var crop = global.Crop(b.LabelBox);
         var rng = new Random(seed * 7919 + b.Index);
         var map = new Dictionary<uint, uint>();
         var used = new HashSet<uint>();
