@@ -17,7 +17,7 @@ namespace Ffn.Host.Commands;
 /// </summary>
 public static class DoctorCommand
 {
-    public const string OracleModules = "numpy, h5py, tifffile, scipy, skimage, torch";
+    public const string OracleModules = "numpy, h5py, tifffile, scipy, skimage, torch, zarr, numcodecs";
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
     public static Command Create(CommandContext ctx)

@@ -54,6 +54,22 @@ public abstract class Volume
     /// <summary>Copies the region <paramref name="box"/> (in enclosing-volume coordinates) into a new volume.</summary>
     public abstract Volume Crop(Box3 box);
 
+    /// <summary>Copies the part of <paramref name="source"/> (same dtype) that overlaps this volume into it, whatever the element type.</summary>
+    public void PasteBytes(Volume source)
+    {
+        if (source.DType != DType) throw new ArgumentException($"cannot paste {source.DType.Name()} into {DType.Name()}");
+        var overlap = Box.Intersect(source.Box);
+        if (overlap.IsEmpty) return;
+        int size = DType.Size(), run = overlap.Size.X * size;
+        var dst = Bytes;
+        var src = source.Bytes;
+        var d = overlap.Start - Offset;
+        var s = overlap.Start - source.Offset;
+        for (int z = 0; z < overlap.Size.Z; z++)
+        for (int y = 0; y < overlap.Size.Y; y++)
+            src.Slice((int)(source.Index(s.Z + z, s.Y + y, s.X) * size), run).CopyTo(dst.Slice((int)(Index(d.Z + z, d.Y + y, d.X) * size), run));
+    }
+
     /// <summary>Converts every element with C-style numeric conversion (as NumPy's astype).</summary>
     public Volume<TOut> ConvertTo<TOut>() where TOut : unmanaged
     {

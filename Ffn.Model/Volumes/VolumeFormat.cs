@@ -1,3 +1,3 @@
 namespace Ffn.Model.Volumes;
 
-public enum VolumeFormat { Hdf5, Npy, Npz, Tiff }
+public enum VolumeFormat { Hdf5, Npy, Npz, Tiff, Zarr }

@@ -2,7 +2,8 @@ namespace Ffn.Model.Volumes;
 
 /// <summary>
 /// Where a volume lives: <c>path.h5:dataset</c> (also <c>path.h5:/group/dataset</c>), <c>path.npy</c>,
-/// <c>path.npz:key</c> or <c>path.tif</c>. The single parser every command uses.
+/// <c>path.npz:key</c>, <c>path.tif</c>, or a Zarr v2 array: <c>path.zarr</c> (an array), <c>path.zarr:array</c> or
+/// <c>path.zarr/array</c> (an array in a group). The single parser every command uses.
 /// </summary>
 public sealed record VolumeSpec(string Path, string? Dataset, VolumeFormat Format)
 {
@@ -13,6 +14,14 @@ public sealed record VolumeSpec(string Path, string? Dataset, VolumeFormat Forma
     public static VolumeSpec Parse(string text, string? defaultDataset = null)
     {
         if (string.IsNullOrWhiteSpace(text)) throw new VolumeException("empty volume path");
+        // A zarr store is a folder: what follows ".zarr" (after ':' or '/') names an array inside it.
+        int z = text.IndexOf(".zarr", StringComparison.OrdinalIgnoreCase);
+        if (z >= 0 && (z + 5 == text.Length || text[z + 5] is ':' or '/' or '\\'))
+        {
+            var store = text[..(z + 5)];
+            var inner = text[(z + 5)..].TrimStart(':', '/', '\\').TrimEnd('/', '\\');
+            return new VolumeSpec(store, inner.Length == 0 ? null : inner, VolumeFormat.Zarr);
+        }
         // The first "<known extension>:" splits file from dataset, so dataset paths may hold '/' (and the file ':').
         foreach (var ext in Hdf5Ext.Append(".npz"))
         {
@@ -31,7 +40,8 @@ public sealed record VolumeSpec(string Path, string? Dataset, VolumeFormat Forma
 
     public static VolumeFormat FormatOf(string path)
     {
-        var ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        var ext = System.IO.Path.GetExtension(path.TrimEnd('/', '\\')).ToLowerInvariant();
+        if (ext == ".zarr") return VolumeFormat.Zarr;
         if (Hdf5Ext.Contains(ext)) return VolumeFormat.Hdf5;
         if (TiffExt.Contains(ext)) return VolumeFormat.Tiff;
         return ext switch
@@ -39,7 +49,7 @@ public sealed record VolumeSpec(string Path, string? Dataset, VolumeFormat Forma
             ".npy" => VolumeFormat.Npy,
             ".npz" => VolumeFormat.Npz,
             _ => throw new VolumeException(
-                $"{path}: unknown volume format '{ext}' (expected .h5/.hdf5, .npy, .npz or .tif)"),
+                $"{path}: unknown volume format '{ext}' (expected .h5/.hdf5, .npy, .npz, .tif or .zarr)"),
         };
     }
 

@@ -2,6 +2,7 @@ using Ffn.Model.Geometry;
 using Ffn.Model.Volumes.Hdf5;
 using Ffn.Model.Volumes.Npy;
 using Ffn.Model.Volumes.Tiff;
+using Ffn.Model.Volumes.Zarr;
 
 namespace Ffn.Model.Volumes;
 
@@ -10,6 +11,7 @@ public static class VolumeStore
 {
     public static IVolumeReader OpenRead(VolumeSpec spec)
     {
+        if (spec.Format == VolumeFormat.Zarr) return OpenZarr(spec);
         if (!File.Exists(spec.Path)) throw new VolumeException($"{spec.Path}: no such file");
         return spec.Format switch
         {
@@ -19,6 +21,20 @@ public static class VolumeStore
             VolumeFormat.Tiff => TiffVolumeReader.Open(spec.Path),
             _ => throw new VolumeException($"{spec}: unsupported format"),
         };
+    }
+
+    private static IVolumeReader OpenZarr(VolumeSpec spec)
+    {
+        if (!Directory.Exists(spec.Path)) throw new VolumeException($"{spec.Path}: no such zarr store");
+        var dir = spec.Dataset is null ? spec.Path : Path.Combine(spec.Path, spec.Dataset.Replace('/', Path.DirectorySeparatorChar));
+        if (ZarrGroup.IsArray(dir)) return ZarrVolumeReader.Open(dir, spec.ToString());
+        if (Directory.Exists(dir) && (ZarrGroup.IsGroup(dir) || ZarrGroup.Arrays(dir).Count > 0))
+        {
+            var arrays = ZarrGroup.Arrays(dir);
+            throw new VolumeException($"{spec}: a zarr group, not an array; name one as {spec}{(spec.Dataset is null ? ":" : "/")}ARRAY" +
+                (arrays.Count > 0 ? $" (it holds {string.Join(", ", arrays)})" : " (it holds no arrays)"));
+        }
+        throw new VolumeException($"{spec}: no zarr array there (no {ZarrArrayMeta.FileName})");
     }
 
     public static IVolumeReader OpenRead(string spec, string? defaultDataset = null) =>
