@@ -18,7 +18,7 @@ public sealed record KernelCheckResult(IReadOnlyList<KernelCaseResult> Cases, do
 /// <summary>
 /// A known-answer test of the kernels our networks run: 3D convolution forward and both backward passes (data and
 /// weights, and the bias) at the channel counts and kernel sizes of convstack_3d (2 -> F and F -> F 3x3x3, F -> 1
-/// 1x1x1, F = 16 and 32, batches of 1 and 4), ReLU forward and backward, and the sigmoid cross-entropy loss with
+/// 1x1x1, F = 4, 8, 16 and 32, batches of 1 to 4), ReLU forward and backward, and the sigmoid cross-entropy loss with
 /// its gradient, each through libtorch as the process is configured, against <see cref="DirectConv3d"/> and plain
 /// double arithmetic. An error is measured against the sum of the absolute values of the terms each output adds
 /// up, so a correct float32 kernel stays far below <see cref="Tolerance"/> whatever its summation order, and a
@@ -27,7 +27,7 @@ public sealed record KernelCheckResult(IReadOnlyList<KernelCaseResult> Cases, do
 public static class KernelSelfCheck
 {
     /// <summary>Bumped when the cases change, so cached verdicts of older checks are redone.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Allowed |ours - reference| / (sum of |terms|): about 170 float32 ulps of the worst case's scale.</summary>
     public const double Tolerance = 1e-5;
@@ -36,6 +36,9 @@ public static class KernelSelfCheck
     [
         new(4, 2, 16, 3, 7, 9, 11), new(4, 16, 16, 3, 7, 9, 11), new(4, 16, 1, 1, 7, 9, 11), new(1, 16, 16, 3, 9, 9, 9),
         new(4, 2, 32, 3, 7, 9, 11), new(4, 32, 32, 3, 7, 9, 11), new(4, 32, 1, 1, 7, 9, 11), new(1, 32, 32, 3, 9, 9, 9),
+        // Channel counts that are not a multiple of 16 take other oneDNN kernels: on a Zen 5 EPYC (family 26 model 2)
+        // their backward-data pass at batch >= 2 came out wrong at every ISA from AVX2 up, while F = 16 and 32 passed.
+        new(4, 2, 8, 3, 7, 9, 11), new(4, 8, 8, 3, 7, 9, 11), new(4, 8, 1, 1, 7, 9, 11), new(2, 4, 4, 3, 5, 5, 5),
     ];
 
     public static KernelCheckResult Run()
