@@ -27,10 +27,13 @@ public sealed record KernelCheckResult(IReadOnlyList<KernelCaseResult> Cases, do
 public static class KernelSelfCheck
 {
     /// <summary>Bumped when the cases change, so cached verdicts of older checks are redone.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Allowed |ours - reference| / (sum of |terms|): about 170 float32 ulps of the worst case's scale.</summary>
     public const double Tolerance = 1e-5;
+
+    /// <summary>Times each convolution runs (on freshly poisoned memory) against the one reference.</summary>
+    public const int Repeats = 6;
 
     public static IReadOnlyList<DirectConv3d.Shape> ConvCases { get; } =
     [
@@ -59,30 +62,53 @@ public static class KernelSelfCheck
         var b = Uniform(ref rng, s.Cout, 0.5);
         var g = Uniform(ref rng, s.OutputLength, 1.0);
 
-        float[] y, gx, gw, gb;
-        using (NewDisposeScope())
-        {
-            var xt = tensor(x, [s.N, s.Cin, s.D, s.H, s.W]).requires_grad_(true);
-            var wt = tensor(w, [s.Cout, s.Cin, s.K, s.K, s.K]).requires_grad_(true);
-            var bt = tensor(b, [s.Cout]).requires_grad_(true);
-            var yt = nn.functional.conv3d(xt, wt, bt, padding: [s.Pad, s.Pad, s.Pad]);
-            yt.backward([tensor(g, [s.N, s.Cout, s.D, s.H, s.W])]);
-            y = yt.detach().data<float>().ToArray();
-            gx = xt.grad!.data<float>().ToArray();
-            gw = wt.grad!.data<float>().ToArray();
-            gb = bt.grad!.data<float>().ToArray();
-        }
-
         var (ry, by) = DirectConv3d.Forward(s, x, w, b);
         var (rgx, bgx) = DirectConv3d.InputGradient(s, g, w);
         var (rgw, bgw, rgb, bgb) = DirectConv3d.WeightGradient(s, g, x);
-        return
-        [
-            Compare($"conv3d {s} forward", y, ry, by),
-            Compare($"conv3d {s} backward data", gx, rgx, bgx),
-            Compare($"conv3d {s} backward weights", gw, rgw, bgw),
-            Compare($"conv3d {s} backward bias", gb, rgb, bgb),
-        ];
+        // A kernel that is wrong only some of the time (seen: about half the runs) is caught by running it again.
+        List<KernelCaseResult> worst = [];
+        for (int rep = 0; rep < Repeats; rep++)
+        {
+            float[] y, gx, gw, gb;
+            PoisonFreedMemory(s);
+            using (NewDisposeScope())
+            {
+                var xt = tensor(x, [s.N, s.Cin, s.D, s.H, s.W]).requires_grad_(true);
+                var wt = tensor(w, [s.Cout, s.Cin, s.K, s.K, s.K]).requires_grad_(true);
+                var bt = tensor(b, [s.Cout]).requires_grad_(true);
+                var yt = nn.functional.conv3d(xt, wt, bt, padding: [s.Pad, s.Pad, s.Pad]);
+                yt.backward([tensor(g, [s.N, s.Cout, s.D, s.H, s.W])]);
+                y = yt.detach().data<float>().ToArray();
+                gx = xt.grad!.data<float>().ToArray();
+                gw = wt.grad!.data<float>().ToArray();
+                gb = bt.grad!.data<float>().ToArray();
+            }
+            List<KernelCaseResult> results =
+            [
+                Compare($"conv3d {s} forward", y, ry, by),
+                Compare($"conv3d {s} backward data", gx, rgx, bgx),
+                Compare($"conv3d {s} backward weights", gw, rgw, bgw),
+                Compare($"conv3d {s} backward bias", gb, rgb, bgb),
+            ];
+            worst = rep == 0 ? results : [.. worst.Zip(results, (a, c) => Worse(a, c) ? a : c)];
+        }
+        return worst;
+    }
+
+    private static bool Worse(KernelCaseResult a, KernelCaseResult b) =>
+        !a.Passed && b.Passed || a.Passed == b.Passed && (double.IsNaN(a.MaxError) || a.MaxError >= b.MaxError);
+
+    /// <summary>
+    /// Fills blocks of the sizes the convolution will allocate with NaN and frees them, so a kernel that reads
+    /// memory it never wrote picks up NaN rather than whatever zeros a fresh page holds (found on a Zen 5 EPYC:
+    /// oneDNN's backward data for channel counts not a multiple of 16 was wrong only some of the time).
+    /// </summary>
+    private static void PoisonFreedMemory(DirectConv3d.Shape s)
+    {
+        using var scope = NewDisposeScope();
+        foreach (long n in new long[] { s.InputLength, s.OutputLength, s.WeightLength, s.InputLength * 2, s.OutputLength * 2 })
+            for (int i = 0; i < 2; i++)
+                full([n], float.NaN);
     }
 
     private static List<KernelCaseResult> CheckReluAndLoss(ref Xoshiro256 rng)
