@@ -4,6 +4,7 @@ using Ffn.Actors.Messages;
 using Ffn.Actors.Stitching;
 using Ffn.Model.Blocks;
 using Ffn.Model.Stitching;
+using Ffn.Model.Volumes.Zarr;
 
 namespace Ffn.Actors;
 
@@ -18,12 +19,20 @@ public static class RunPipeline
         Func<BlockSpec, bool>? isEmpty = null)
     {
         var plan = spec.Plan;
-        var assembler = new BlockAssembler(plan.VolumeShape, plan.StitchBlocks, plan.Merge) { SlabBytes = spec.Coordinator.StitchSlabBytes };
+        var assembler = new BlockAssembler(plan.OutputShape, plan.StitchBlocks, plan.Merge) { SlabBytes = spec.Coordinator.StitchSlabBytes };
         var stitcher = parent.ActorOf(Stitcher.Props(plan.RunId, assembler, plan.Blocks, plan.Store,
-            new StitchOutputs(plan.H5Path, "segmentation", plan.TiffPath), reportTo), $"{prefix}-stitcher");
+            Outputs(plan), reportTo), $"{prefix}-stitcher");
         var coordinator = parent.ActorOf(RunCoordinator.Props(spec.Job, plan.Blocks, plan.Store,
             isEmpty ?? EmptyBlockCheck.ForVolumes(plan.Segmentation.Image, plan.Mask), stitcher, reportTo, spec.Coordinator, plan.Settings),
             $"{prefix}-coordinator");
         return (coordinator, stitcher);
+    }
+
+    private static StitchOutputs Outputs(RunPlan plan)
+    {
+        var o = plan.Outputs;
+        var zarr = o.Zarr ? new OmeZarrImage(plan.ZarrPath, plan.OutputShape, plan.Segmentation.VoxelSize, o.ZarrChunks, ZarrCompressor.Parse(o.ZarrCompressor), plan.Region.Start) : null;
+        return new StitchOutputs(o.Hdf5 ? plan.H5Path : null, "segmentation", o.Tiff ? plan.TiffPath : null, zarr, plan.Segmentation.Image,
+            plan.IsPartial ? plan.Region : null);
     }
 }

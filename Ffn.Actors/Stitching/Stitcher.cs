@@ -42,7 +42,13 @@ public sealed class Stitcher : ReceiveActor, IWithUnboundedStash
         Akka.Actor.Props.Create(() => new Stitcher(runId, assembler, blocks, store, outputs, reportTo));
 
     /// <summary>A block's committed labels; null for an empty block.</summary>
-    private Volume<uint>? Load(int block, string? path) => path == null ? null : _store.LoadSeg(_blocks[block]);
+    private Volume<uint>? Load(int block, string? path)
+    {
+        if (path == null) return null;
+        var seg = _store.LoadSeg(_blocks[block]);
+        if (_outputs.Region is { } region) seg.Offset -= region.Start;
+        return seg;
+    }
 
     protected override void PostStop()
     {
@@ -74,7 +80,14 @@ public sealed class Stitcher : ReceiveActor, IWithUnboundedStash
             var progress = new Progress(_runId, _reportTo);
             Task.Run(() =>
             {
+                if (_outputs.Zarr is { } zarr) _assembler.Output.Zarr = zarr.BeginLabels(DType.UInt32);
                 var summary = _assembler.Write(i => Load(i, _paths.GetValueOrDefault(i)), _outputs.H5Path, _outputs.H5Dataset, _outputs.TiffPath, progress, token);
+                if (_outputs.Zarr is { } z)
+                {
+                    var input = VolumeStore.OpenRead(_outputs.Image!);
+                    using var image = _outputs.Region is { } region ? new RegionReader(input, region) : input;
+                    z.Finish(image, progress, token);
+                }
                 return (object)new StitchCompleted(m.RunId, summary);
             }).PipeTo(sender, failure: e => new StitchFailed(m.RunId, Flatten(e)));
         });

@@ -144,6 +144,7 @@ public static class FfnCli
         root.Subcommands.Add(NodeCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
         root.Subcommands.Add(StitchCommand.Create(ctx));
+        root.Subcommands.Add(ExportCommand.Create(ctx));
         root.Subcommands.Add(ReportCommand.Create(ctx));
         root.Subcommands.Add(DemoCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));

@@ -36,7 +36,7 @@ public sealed class InferenceFlags
         Disco = Flags.Make<double>(ctx, S, "--disco-seed-threshold", "Disconnected-seed bias fraction (negative = off)");
         CkpInterval = Flags.Make<double>(ctx, S, "--ckp-interval", "Seconds between inference checkpoints (0 = none)", "--ckp_interval");
         Policy = Flags.Make<string>(ctx, S, "--seed-policy", "PolicyPeaks or PolicyGrid3d");
-        VoxelSize = Flags.Make<string>(ctx, S, "--voxel-size", "Voxel size z,y,x for the seed policy's distance transform");
+        VoxelSize = Flags.Make<string>(ctx, S, "--voxel-size", "Voxel size z,y,x in nanometres: the seed policy's distance transform and final_result.zarr's scale");
         Batch = Flags.Make<int>(ctx, S, "--batch-canvases", "Objects grown at once, their FoVs evaluated as one batch (1 = Google's exact order)");
     }
 

@@ -41,6 +41,10 @@ public static class RunCommand
         var force = Flags.Make<bool>(ctx, s, "--force", "Replace the results of a different run in the output directory");
         var seedInContext = Flags.Make<bool>(ctx, s, "--seed-in-context", "Also seed in each block's context margin (slower; by default only the block's own box is seeded)");
         var report = Flags.Make<bool>(ctx, s, "--report", "Write RUN_DIR/report.html (ffn report) at the end of the run");
+        var outputs = Flags.Make<string>(ctx, s, "--outputs", "What to write besides the blocks: any of h5, tif, zarr (final_result.h5/.tif/.zarr; zarr = OME-Zarr with the EM)");
+        var zarrChunks = Flags.Make<string>(ctx, s, "--zarr-chunks", "Chunk shape z,y,x of final_result.zarr's arrays");
+        var roi = Flags.Make<string>(ctx, s, "--roi", "Segment only Z0:Z1,Y0:Y1,X0:X1 of the input (half-open; an empty bound is the edge): blocks read their context beyond it, outputs cover it");
+        var zarrCompressor = Flags.Make<string>(ctx, s, "--zarr-compressor", "Compressor of final_result.zarr's chunks: zstd[:LEVEL], gzip[:LEVEL], zlib[:LEVEL] or none");
         var inf = new InferenceFlags(ctx);
         var pipeline = new PipelineFlags(ctx, s, coordinator: true, requestInterval: false);
         var cluster = new ClusterFlags(ctx, "run");
@@ -48,7 +52,7 @@ public static class RunCommand
         var cmd = new Command("run", "Segment a whole volume block by block with a pool of workers, then stitch (FFN-PyTorch's inference.sh)")
         {
             inputArg, outputArg, input, model, output, blockShape, overlap, context, merge, minRun, minOverlap, minIou, normalize, mask, force,
-            seedInContext, report,
+            seedInContext, report, outputs, zarrChunks, zarrCompressor, roi,
         };
         foreach (var o in inf.All.Concat(pipeline.All).Concat(torch.All).Concat(cluster.All)) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
@@ -70,7 +74,7 @@ public static class RunCommand
 
             var spec = new RunSpec(plan, coordinatorSettings);
             ctx.Progress.Report(string.Create(CultureInfo.InvariantCulture,
-                $"run {plan.RunId}: {plan.Segmentation.Image} {plan.VolumeShape} in {plan.Blocks.Count} block(s) of {plan.BlockShape} (overlap {plan.Overlap}, " +
+                $"run {plan.RunId}: {plan.Segmentation.Image} {plan.VolumeShape}{(plan.IsPartial ? $", region {RegionOfInterest.Format(plan.Region)}" : "")} in {plan.Blocks.Count} block(s) of {plan.BlockShape} (overlap {plan.Overlap}, " +
                 $"context {plan.Context}), {(clusterConfig != null ? "on the cluster" : $"{workers.Workers} worker(s)")}, merge {plan.Merge.Mode.ToString().ToLowerInvariant()}"));
             IFfnMessage verdict;
             if (clusterConfig != null)
@@ -113,7 +117,12 @@ public static class RunCommand
                 string.IsNullOrEmpty(ctxText) ? null : Flags.ParseVec("--context", ctxText, positive: false),
                 r.GetValue(mask) is { Length: > 0 } mk ? VolumeSpec.Parse(mk) : null,
                 new MergeOptions(mode, r.GetValue(minRun), r.GetValue(minOverlap), r.GetValue(minIou)),
-                r.GetValue(pipeline.Workers), r.GetValue(torch.Device)!, ctx.Progress);
+                r.GetValue(pipeline.Workers), r.GetValue(torch.Device)!, ctx.Progress,
+                RunOutputs.Parse(r.GetValue(outputs) ?? "") with
+                {
+                    ZarrChunks = Flags.ParseVec("--zarr-chunks", r.GetValue(zarrChunks)),
+                    ZarrCompressor = r.GetValue(zarrCompressor) ?? "zstd",
+                }, r.GetValue(roi));
         }
     }
 
@@ -163,6 +172,7 @@ public static class RunCommand
             if (Directory.Exists(store.BlocksDir)) Directory.Delete(store.BlocksDir, recursive: true);
             foreach (var f in new[] { plan.H5Path, plan.TiffPath, Path.Combine(plan.RunDir, RunSummary.FileName), Path.Combine(plan.RunDir, RunManifest.FileName) })
                 AtomicFile.TryDelete(f);
+            if (Directory.Exists(plan.ZarrPath)) Directory.Delete(plan.ZarrPath, recursive: true);
         }
         Directory.CreateDirectory(store.BlocksDir);
     }

@@ -37,8 +37,14 @@ public sealed class RunManifest
             ["voxel_size_zyx"] = s.VoxelSize.ToString(),
             ["batch_canvases"] = s.BatchCanvases.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        // Only partial runs record it, so a whole-volume run directory from before --roi still matches.
+        if (plan.IsPartial) f["roi_zyx"] = RegionOfInterest.Format(plan.Region);
         return new RunManifest(f);
     }
+
+    /// <summary>The region a run segmented (its outputs' origin in the input), null for the whole input.</summary>
+    public Geometry.Box3? Region(Geometry.Vec3i inputShape) =>
+        Fields.TryGetValue("roi_zyx", out var roi) ? RegionOfInterest.Parse($"{FileName} roi_zyx", roi, inputShape) : null;
 
     public static RunManifest? Load(string runDir)
     {

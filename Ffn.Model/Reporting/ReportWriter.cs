@@ -32,9 +32,9 @@ public static class ReportWriter
         var slices = new List<(OrthoPlane Plane, int Pos, string File, byte[] Png, int W, int H)>();
         SegmentationMetrics? metrics = null;
         Ffn.Model.Geometry.Vec3i? shape = null;
-        if (File.Exists(run.SegmentationPath))
+        if (run.Segmentation is { } segSpec)
         {
-            using var seg = VolumeStore.OpenRead(new VolumeSpec(run.SegmentationPath, RunRecord.SegmentationDataset, VolumeFormat.Hdf5));
+            using var seg = VolumeStore.OpenRead(segSpec);
             shape = seg.Info.Shape;
             // Scores first: bad ground truth fails the command before any picture is written.
             if (options.GroundTruth is { } gtText)
@@ -42,7 +42,8 @@ public static class ReportWriter
                 using var gt = VolumeStore.OpenRead(VolumeSpec.Parse(gtText, "labels"));
                 metrics = SegmentationEvaluator.Evaluate(seg, gt, null, options.EvalSlabDepth, progress);
             }
-            using var image = OpenImage(options.Image ?? run.Input, shape.Value, notes);
+            // An image given by --image is taken as is; the run's own input is cropped to the run's region.
+            using var image = OpenImage(options.Image ?? run.Input, options.Image == null ? run.Roi : null, shape.Value, notes);
             foreach (var plane in OrthoPlanes.All)
             {
                 int n = shape.Value[plane.NormalAxis()];
@@ -59,7 +60,7 @@ public static class ReportWriter
         }
         else
         {
-            notes.Add($"No {RunRecord.SegmentationFile} in the run directory (the run did not reach stitching): no slices.");
+            notes.Add($"No {RunRecord.SegmentationFile}, final_result.zarr or final_result.tif in the run directory (the run did not reach stitching): no slices.");
             if (options.GroundTruth != null) throw new InputException($"--gt: {run.SegmentationPath} is missing, nothing to evaluate");
         }
 
@@ -68,7 +69,7 @@ public static class ReportWriter
         return new ReportResult(htmlPath, slices.Select(s => Path.Combine(outDir, s.File)).ToList(), metrics);
     }
 
-    private static IVolumeReader? OpenImage(string? spec, Ffn.Model.Geometry.Vec3i shape, List<string> notes)
+    private static IVolumeReader? OpenImage(string? spec, string? roi, Ffn.Model.Geometry.Vec3i shape, List<string> notes)
     {
         if (string.IsNullOrEmpty(spec))
         {
@@ -78,6 +79,11 @@ public static class ReportWriter
         try
         {
             var reader = VolumeStore.OpenRead(VolumeSpec.Parse(spec, "raw"));
+            if (roi != null)
+            {
+                try { reader = new RegionReader(reader, Blocks.RegionOfInterest.Parse("run.json roi_zyx", roi, reader.Info.Shape)); }
+                catch { reader.Dispose(); throw; }
+            }
             if (reader.Info.Shape == shape) return reader;
             reader.Dispose();
             notes.Add($"The input {spec} no longer has the segmentation's shape {shape}: the segmentation is drawn on black.");
@@ -128,6 +134,7 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
         sb.Append("<h2>Overview</h2><table class=\"kv\">");
         Row(sb, "input", run.Input ?? "?");
         Row(sb, "volume shape z,y,x", shape?.ToString() ?? run.Manifest.GetValueOrDefault("input_shape_zyx") ?? "?");
+        if (run.Roi != null) Row(sb, "region of interest z,y,x", $"{run.Roi} of the input's {run.Manifest.GetValueOrDefault("input_shape_zyx") ?? "?"}");
         Row(sb, "model sha256", run.Manifest.GetValueOrDefault("model_sha256") ?? "?");
         Row(sb, "blocks", string.Create(Ci, $"{run.Summary.BlocksTotal} in all: {run.Summary.BlocksDone} done, {run.Summary.BlocksReused} reused, {run.Summary.BlocksEmpty} skipped as empty, {run.Summary.BlocksFailed} failed; {run.Summary.Retries} retries"));
         Row(sb, "wall time", string.Create(Ci, $"{wall:F1} s"));

@@ -23,6 +23,20 @@ public sealed class RunRecord
     public IReadOnlyList<BlockSummary> Blocks => Summary.Blocks;
 
     public string SegmentationPath => Path.Combine(Directory, SegmentationFile);
+
+    /// <summary>The stitched segmentation: final_result.h5, else the label image of final_result.zarr, else final_result.tif (null if none).</summary>
+    public Volumes.VolumeSpec? Segmentation
+    {
+        get
+        {
+            if (File.Exists(SegmentationPath)) return new Volumes.VolumeSpec(SegmentationPath, SegmentationDataset, Volumes.VolumeFormat.Hdf5);
+            var zarr = Path.Combine(Directory, "final_result.zarr");
+            if (Volumes.Zarr.ZarrGroup.IsArray(Path.Combine(zarr, "labels", Volumes.Zarr.OmeZarrImage.LabelsName, "0")))
+                return new Volumes.VolumeSpec(zarr, $"labels/{Volumes.Zarr.OmeZarrImage.LabelsName}/0", Volumes.VolumeFormat.Zarr);
+            var tif = Path.Combine(Directory, "final_result.tif");
+            return File.Exists(tif) ? new Volumes.VolumeSpec(tif, null, Volumes.VolumeFormat.Tiff) : null;
+        }
+    }
     public bool Complete => Summary.Complete;
     public double Seconds => Summary.Seconds;
     public StitchSummary? Stitch => Summary.Stitch;
@@ -30,6 +44,9 @@ public sealed class RunRecord
 
     /// <summary>The input image as PATH:dataset (run.json's, else the summary's settings), or null.</summary>
     public string? Input => Manifest.GetValueOrDefault("input") ?? Settings?.Manifest.GetValueOrDefault("input");
+
+    /// <summary>run.json's region of interest (Z0:Z1,Y0:Y1,X0:X1): where the outputs lie in the input, or null for all of it.</summary>
+    public string? Roi => Manifest.GetValueOrDefault("roi_zyx") ?? Settings?.Manifest.GetValueOrDefault("roi_zyx");
 
     public long Total(string counter) => Summary.Counters.GetValueOrDefault(counter);
 

@@ -8,7 +8,7 @@ using Ffn.Model.Volumes.Tiff;
 namespace Ffn.Model.Stitching;
 
 /// <summary>
-/// Streams the stitched uint32 volume to HDF5 (chunked, gzip) and/or a multi-page TIFF in z slabs of full (y, x)
+/// Streams the stitched uint32 volume to HDF5 (chunked, gzip), a multi-page TIFF and/or zarr in z slabs of full (y, x)
 /// cross-section, relabelling every block's Core part of a slab with its final ids, so memory holds one slab and
 /// the block parts being read, never the volume.
 /// </summary>
@@ -29,6 +29,9 @@ public sealed class StitchedVolumeWriter
 
     /// <summary>BigTIFF (true, as FFN-PyTorch's final_result.tif), classic TIFF (false) or by size (null).</summary>
     public bool? BigTiff { get; set; } = true;
+
+    /// <summary>Also written slab by slab: a uint32 zarr array (level 0 of an OME-Zarr label image), or null.</summary>
+    public Volumes.Zarr.ZarrVolumeWriter? Zarr { get; set; }
 
     /// <summary>
     /// Bytes of one output slab (full y, x cross-section) Write may hold. A z-row of blocks is written as one slab
@@ -81,6 +84,7 @@ public sealed class StitchedVolumeWriter
             outputClock.Start();
             h5?.WriteBlock(h5Dataset, slab);
             tiff?.WriteSlabs(slab);
+            Zarr?.Write(slab);
             outputClock.Stop();
         }
         slab = null; // garbage before the writers flush their last chunks

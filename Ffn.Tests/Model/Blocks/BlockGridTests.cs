@@ -81,3 +81,77 @@ public class BlockGridTests
         Assert.Throws<InputException>(() => BlockGrid.Tile(new Vec3i(16, 64, 64), new Vec3i(32, 32, 32), Vec3i.Zero, Vec3i.Zero, new Vec3i(17, 17, 17)));
     }
 }
+
+public class BlockGridRegionTests
+{
+    [Theory]
+    [InlineData(10, 50, 20, 70, 0, 40, 4, 4, 4)]
+    [InlineData(0, 64, 0, 96, 0, 96, 0, 0, 0)]
+    [InlineData(30, 31, 90, 96, 5, 77, 2, 0, 6)]
+    public void Cores_tile_the_region_labels_stay_in_it_and_reads_reach_beyond_it(int z0, int z1, int y0, int y1, int x0, int x1, int oz, int oy, int ox)
+    {
+        var shape = new Vec3i(64, 96, 96);
+        var fov = new Vec3i(9, 9, 9);
+        var context = new Vec3i(6, 6, 6);
+        var overlap = new Vec3i(oz, oy, ox);
+        var region = Box3.FromStartEnd(new Vec3i(z0, y0, x0), new Vec3i(z1, y1, x1));
+        var vol = Box3.FromShape(shape);
+        var blocks = BlockGrid.Tile(shape, new Vec3i(16, 20, 24), overlap, context, fov, region);
+        Assert.Equal(region.Size.Product, blocks.Sum(b => b.Core.Size.Product)); // with containment below: an exact tiling
+        foreach (var b in blocks)
+        {
+            Assert.True(region.Contains(b.Core) && region.Contains(b.LabelBox), $"{b}: core and labels inside the region {region}");
+            Assert.True(b.Read.Contains(b.LabelBox) && vol.Contains(b.Read), $"{b}: read box contains the labels, inside the volume");
+            for (int a = 0; a < 3; a++)
+            {
+                Assert.True(b.Read.Size[a] >= fov[a], $"{b}: read box narrower than the FoV on axis {a}");
+                // The context margin comes from the input wherever it has voxels, inside the region or not.
+                Assert.True(b.Read.Start[a] <= Math.Max(0, b.LabelBox.Start[a] - context[a]), $"{b}: context cut on axis {a}");
+                Assert.True(b.Read.End[a] >= Math.Min(shape[a], b.LabelBox.End[a] + context[a]), $"{b}: context cut on axis {a}");
+            }
+        }
+        foreach (var a in blocks)
+        foreach (var b in blocks.Where(b => b.Index > a.Index))
+            Assert.True(a.Core.Intersect(b.Core).IsEmpty, $"{a} and {b} overlap");
+        Assert.Equal(BlockGrid.GridShape(blocks).Product, blocks.Count);
+    }
+
+    [Fact]
+    public void A_region_aligned_with_the_grid_gives_the_same_blocks_as_the_whole_volume()
+    {
+        var shape = new Vec3i(40, 60, 60);
+        var whole = BlockGrid.Tile(shape, new Vec3i(20, 20, 20), new Vec3i(2, 2, 2), new Vec3i(5, 5, 5), new Vec3i(9, 9, 9));
+        var region = Box3.FromStartEnd(new Vec3i(20, 20, 0), new Vec3i(40, 60, 60));
+        var part = BlockGrid.Tile(shape, new Vec3i(20, 20, 20), new Vec3i(2, 2, 2), new Vec3i(5, 5, 5), new Vec3i(9, 9, 9), region);
+        foreach (var b in part)
+        {
+            var w = Assert.Single(whole, x => x.Name == b.Name);
+            Assert.Equal(w.Core, b.Core);
+            Assert.Equal(w.Read, b.Read);
+            // Label boxes are cut at the region's faces, where the whole run would overlap a neighbour outside.
+            Assert.Equal(w.LabelBox.Intersect(region), b.LabelBox);
+        }
+    }
+
+    [Theory]
+    [InlineData("0:10,0:10", "give three ranges")]
+    [InlineData("0:10,5:5,:", "y range 5:5 is empty")]
+    [InlineData("0:10,:,0:200", "x range 0:200 is empty or outside the volume's 0:96")]
+    [InlineData("a:10,:,:", "'a' is not a whole number")]
+    [InlineData("0-10,:,:", "'0-10' is not a range")]
+    public void Bad_regions_name_the_flag_and_the_range(string text, string message)
+    {
+        var e = Assert.Throws<InputException>(() => RegionOfInterest.Parse("--roi", text, new Vec3i(64, 96, 96)));
+        Assert.StartsWith($"--roi {text}: ", e.Message);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Open_bounds_are_the_edges_and_format_round_trips()
+    {
+        var box = RegionOfInterest.Parse("--roi", " 3:,:40 , 7:9", new Vec3i(64, 96, 96));
+        Assert.Equal(Box3.FromStartEnd(new Vec3i(3, 0, 7), new Vec3i(64, 40, 9)), box);
+        Assert.Equal("3:64,0:40,7:9", RegionOfInterest.Format(box));
+        Assert.Equal(box, RegionOfInterest.Parse("x", RegionOfInterest.Format(box), new Vec3i(64, 96, 96)));
+    }
+}
