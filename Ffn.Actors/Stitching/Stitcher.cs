@@ -84,9 +84,11 @@ public sealed class Stitcher : ReceiveActor, IWithUnboundedStash
                 var summary = _assembler.Write(i => Load(i, _paths.GetValueOrDefault(i)), _outputs.H5Path, _outputs.H5Dataset, _outputs.TiffPath, progress, token);
                 if (_outputs.Zarr is { } z)
                 {
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
                     var input = VolumeStore.OpenRead(_outputs.Image!);
                     using var image = _outputs.Region is { } region ? new RegionReader(input, region) : input;
                     z.Finish(image, progress, token);
+                    summary = summary with { ZarrFinishSeconds = clock.Elapsed.TotalSeconds };
                 }
                 return (object)new StitchCompleted(m.RunId, summary);
             }).PipeTo(sender, failure: e => new StitchFailed(m.RunId, Flatten(e)));

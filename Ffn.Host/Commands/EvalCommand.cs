@@ -13,7 +13,7 @@ public static class EvalCommand
 {
     public static Command Create(CommandContext ctx)
     {
-        var seg = new Argument<string>("segmentation") { Description = "file.h5:dataset, .npy, .npz:key or multi-page .tif" };
+        var seg = new Argument<string>("segmentation") { Description = "file.h5:dataset, .npy, .npz:key, multi-page .tif or .zarr[:array]" };
         var gt = new Argument<string>("ground-truth") { Description = "Same forms; voxels where it is 0 are not scored" };
         var crop = new Option<string?>("--crop") { Description = "Region Z0:Z1,Y0:Y1,X0:X1 (end exclusive)" };
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file" };

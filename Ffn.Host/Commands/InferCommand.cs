@@ -16,7 +16,7 @@ public static class InferCommand
     public static Command Create(CommandContext ctx)
     {
         const string s = "infer";
-        var image = Flags.Make<string>(ctx, s, "--image-path", "Image volume PATH.h5:dataset", "--image_path");
+        var image = Flags.Make<string>(ctx, s, "--image-path", "Image volume PATH.h5:dataset (or .npy, .npz:key, .tif, PATH.zarr[:array])", "--image_path");
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (ours, FFN-PyTorch .pkl or Google TF); its JSON sidecar supplies the defaults below");
         var baseDir = new Option<string?>("--base-dir", "--base_dir") { Description = "FFN-PyTorch's model directory (with --model-name)" };
         var modelName = new Option<string?>("--model-name", "--model_name") { Description = "FFN-PyTorch's model file name inside --base-dir" };

@@ -15,7 +15,7 @@ public static class PartitionCommand
     public static Command Create(CommandContext ctx)
     {
         const string s = "partition";
-        var input = Flags.Make<string>(ctx, s, "--input-volume", "Label volume LABELS.h5:dataset (or .npy, .npz:key, .tif); integer ids, 0 = background", "--input_volume");
+        var input = Flags.Make<string>(ctx, s, "--input-volume", "Label volume LABELS.h5:dataset (or .npy, .npz:key, .tif, .zarr[:array]); integer ids, 0 = background", "--input_volume");
         var output = Flags.Make<string>(ctx, s, "--output-volume", "Partition map to write, OUT.h5:dataset (uint8)", "--output_volume");
         var thresholds = Flags.Make<string>(ctx, s, "--thresholds", "Ascending LOM fractions in (0,1), comma-separated");
         var radius = Flags.Make<string>(ctx, s, "--lom-radius", "LOM radius x,y,z in voxels (google/ffn's order)", "--lom_radius");

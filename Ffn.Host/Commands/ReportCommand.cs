@@ -12,7 +12,7 @@ public static class ReportCommand
     {
         const string s = "report";
         var dir = new Argument<string>("RUN_DIR") { Description = "A run directory written by `ffn run` (summary.json, run.json, final_result.h5)" };
-        var gt = Flags.Make<string>(ctx, s, "--gt", "Ground truth PATH.h5:dataset (.npy, .npz:key, .tif) to score the segmentation against (\"\" = none)");
+        var gt = Flags.Make<string>(ctx, s, "--gt", "Ground truth PATH.h5:dataset (.npy, .npz:key, .tif, .zarr[:array]) to score the segmentation against (\"\" = none)");
         var output = Flags.Make<string>(ctx, s, "--out", "HTML file (\"\" = RUN_DIR/report.html); slice PNGs are written beside it");
         var image = Flags.Make<string>(ctx, s, "--image", "EM to draw under the segmentation (\"\" = the run's input from run.json)");
         var positions = Flags.Make<string>(ctx, s, "--positions", "Slice positions as fractions of each axis, e.g. 0.25,0.5,0.75");

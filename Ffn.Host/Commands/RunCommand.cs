@@ -26,7 +26,7 @@ public static class RunCommand
         const string s = "run";
         var inputArg = new Argument<string?>("INPUT") { Description = "Input volume PATH.h5[:dataset] (same as --input; FFN-PyTorch's form)", Arity = ArgumentArity.ZeroOrOne };
         var outputArg = new Argument<string?>("OUTDIR") { Description = "Run directory (same as --output)", Arity = ArgumentArity.ZeroOrOne };
-        var input = Flags.Make<string>(ctx, s, "--input", "Input volume PATH.h5:dataset (dataset 'raw' if omitted)");
+        var input = Flags.Make<string>(ctx, s, "--input", "Input volume PATH.h5:dataset (dataset 'raw' if omitted), or .npy, .npz:key, .tif, PATH.zarr[:array]");
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (ours, FFN-PyTorch .pkl or Google TF) with its JSON sidecar");
         var output = Flags.Make<string>(ctx, s, "--output", "Run directory: blocks/, final_result.tif, final_result.h5, summary.json");
         var blockShape = Flags.Make<string>(ctx, s, "--block-shape", "Block (core) shape z,y,x; 0 = the whole axis (FFN-PyTorch: 0,512,512)");

@@ -195,7 +195,10 @@ public sealed class BlockAssembler : IDisposable
         long objectsBefore = tables.Sum(t => t.CoreCounts.Count(c => c > 0));
         return new StitchSummary(_blocks.Count, _empty.Count(e => e), VolumeShape.Product, objectsBefore, ids.Count, _pairsMerged,
             _boundaryVoxelPairs, _addClock.Elapsed.TotalSeconds, _mergeClock.Elapsed.TotalSeconds,
-            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, stats.PeakSlabBytes, stats.LoadSeconds, stats.OutputSeconds);
+            writeClock.Elapsed.TotalSeconds, PeakPendingBytes, stats.PeakSlabBytes, stats.LoadSeconds, stats.OutputSeconds)
+        {
+            Hdf5Seconds = stats.Hdf5Seconds, TiffSeconds = stats.TiffSeconds, ZarrSeconds = stats.ZarrSeconds,
+        };
     }
 
     public void Dispose()

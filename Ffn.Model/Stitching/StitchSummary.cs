@@ -6,7 +6,7 @@ namespace Ffn.Model.Stitching;
 /// examined (face positions for faces, shared-region voxels for overlap). Seconds: AddSeconds is all time in Add
 /// (label tables and merge data), MergeSeconds the part spent extracting and matching merge data plus the final
 /// union-find pass, WriteSeconds loading, relabelling and writing the output (of which WriteLoadSeconds in the load callback and
-/// WriteOutputSeconds in the HDF5 and TIFF writers). PeakSlabBytes: the largest output slab Write held.
+/// WriteOutputSeconds in the output writers, split by format below). PeakSlabBytes: the largest output slab Write held.
 /// </summary>
 public sealed record StitchSummary(
     int Blocks,
@@ -22,4 +22,13 @@ public sealed record StitchSummary(
     long PeakPendingBytes,
     long PeakSlabBytes,
     double WriteLoadSeconds,
-    double WriteOutputSeconds);
+    double WriteOutputSeconds)
+{
+    /// <summary>Seconds in each writer during Write (compression included), so formats compare within one run.</summary>
+    public double Hdf5Seconds { get; init; }
+    public double TiffSeconds { get; init; }
+    public double ZarrSeconds { get; init; }
+
+    /// <summary>Seconds completing final_result.zarr after Write: the pyramids, the EM and its pyramid, the metadata.</summary>
+    public double ZarrFinishSeconds { get; init; }
+}

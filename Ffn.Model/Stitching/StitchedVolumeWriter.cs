@@ -40,7 +40,7 @@ public sealed class StitchedVolumeWriter
     public long SlabBytes { get; set; } = 1L << 30;
 
     /// <summary>Time and memory of one Write: the largest slab held, seconds in the load callback and in the file writers.</summary>
-    internal readonly record struct Stats(long PeakSlabBytes, double LoadSeconds, double OutputSeconds);
+    internal readonly record struct Stats(long PeakSlabBytes, double LoadSeconds, double OutputSeconds, double Hdf5Seconds, double TiffSeconds, double ZarrSeconds);
 
     /// <summary>
     /// Writes <paramref name="h5Path"/>:<paramref name="h5Dataset"/> (with <paramref name="h5Attributes"/>) and/or
@@ -50,7 +50,7 @@ public sealed class StitchedVolumeWriter
     internal Stats Write(FinalIds ids, Func<int, Box3, Volume<uint>?> load, string? h5Path, string h5Dataset,
         IReadOnlyDictionary<string, object> h5Attributes, string? tiffPath, IProgress<string>? progress, CancellationToken ct)
     {
-        Stopwatch loadClock = new(), outputClock = new();
+        Stopwatch loadClock = new(), outputClock = new(), h5Clock = new(), tiffClock = new(), zarrClock = new();
         long peakSlab = 0;
         var shape = _shape;
         long slice = (long)shape.Y * shape.X * sizeof(uint);
@@ -82,17 +82,25 @@ public sealed class StitchedVolumeWriter
                 meter.Add(1);
             }
             outputClock.Start();
-            h5?.WriteBlock(h5Dataset, slab);
-            tiff?.WriteSlabs(slab);
-            Zarr?.Write(slab);
+            Timed(h5Clock, () => h5?.WriteBlock(h5Dataset, slab));
+            Timed(tiffClock, () => tiff?.WriteSlabs(slab));
+            Timed(zarrClock, () => Zarr?.Write(slab));
             outputClock.Stop();
         }
         slab = null; // garbage before the writers flush their last chunks
         outputClock.Start();
-        h5?.Commit();
-        tiff?.Commit();
+        Timed(h5Clock, () => h5?.Commit());
+        Timed(tiffClock, () => tiff?.Commit());
         outputClock.Stop();
-        return new Stats(peakSlab, loadClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds);
+        return new Stats(peakSlab, loadClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds,
+            h5Clock.Elapsed.TotalSeconds, tiffClock.Elapsed.TotalSeconds, zarrClock.Elapsed.TotalSeconds);
+    }
+
+    private static void Timed(Stopwatch clock, Action write)
+    {
+        clock.Start();
+        try { write(); }
+        finally { clock.Stop(); }
     }
 
     /// <summary>Output slabs in z order: the z ranges between Core starts, cut to at most <paramref name="maxDepth"/>, with the blocks meeting each.</summary>

@@ -16,6 +16,7 @@ public static class BenchCommand
         BenchInferCommand.Create,
         BenchRunCommand.Create,
         BenchStitchCommand.Create,
+        BenchOutputsCommand.Create,
         BenchTrainCommand.Create,
     ];
 
