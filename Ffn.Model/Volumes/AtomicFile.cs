@@ -45,11 +45,11 @@ public static partial class AtomicFile
         return new Pending(full, tmp, new FileStream(tmp, FileMode.CreateNew, access, FileShare.None, bufferSize));
     }
 
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write, bool durable = true)
     {
-        using var file = Begin(path);
+        using var file = Begin(path, bufferSize: 1 << 16);
         write(file.Stream);
-        file.Commit();
+        file.Commit(durable);
     }
 
     public static void WriteAllText(string path, string text) =>
@@ -83,13 +83,17 @@ public static partial class AtomicFile
         /// <summary>The temporary file; left open by the writer, closed by Commit or Dispose.</summary>
         public FileStream Stream { get; }
 
-        /// <summary>Flushes the file to disk, closes it and renames it onto <see cref="Path"/>; on failure deletes it.</summary>
-        public void Commit()
+        /// <summary>
+        /// Flushes the file (to disk when <paramref name="durable"/>), closes it and renames it onto <see cref="Path"/>;
+        /// on failure deletes it. Without the disk flush the rename still hides half-written files from readers and
+        /// from a killed process's rerun; only a power cut can then leave the file short.
+        /// </summary>
+        public void Commit(bool durable = true)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
             try
             {
-                Stream.Flush(flushToDisk: true);
+                Stream.Flush(flushToDisk: durable);
                 Stream.Dispose();
                 File.Move(TempPath, Path, overwrite: true);
                 _closed = true;

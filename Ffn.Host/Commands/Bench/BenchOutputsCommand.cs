@@ -29,11 +29,12 @@ public static class BenchOutputsCommand
         var cellFlag = Flags.Make<string>(ctx, S, "--cell", "Object (cell) size z,y,x of the generated labels");
         var chunksFlag = Flags.Make<string>(ctx, S, "--zarr-chunks", "Chunk shape z,y,x of final_result.zarr's arrays");
         var codecFlag = Flags.Make<string>(ctx, S, "--zarr-compressor", "Compressor of final_result.zarr's chunks");
+        var slabMib = Flags.Make<int>(ctx, S, "--stitch-slab-mib", "MiB of output the stitcher holds at once (ffn run's --stitch-slab-mib)");
         var repeat = Flags.Make<int>(ctx, S, "--repeat", "Timed passes (medians reported)");
         var workDir = Flags.Make<string>(ctx, S, "--work-dir", "Where the outputs go (\"\" = a temporary directory, deleted after)");
         var cmd = new Command("outputs", "Time the run's stitch stage writing final_result.h5, .tif and .zarr (OME-Zarr) in the same pass")
         {
-            shapeFlag, blockFlag, cellFlag, chunksFlag, codecFlag, repeat, workDir,
+            shapeFlag, blockFlag, cellFlag, chunksFlag, codecFlag, slabMib, repeat, workDir,
         };
         cmd.SetAction((r, ct) => Task.FromResult(Run(r, ct)));
         return cmd;
@@ -46,6 +47,7 @@ public static class BenchOutputsCommand
             var chunks = Flags.ParseVec("--zarr-chunks", r.GetValue(chunksFlag));
             var codec = ZarrCompressor.Parse(r.GetValue(codecFlag) ?? "zstd");
             int repeats = Flags.AtLeast(r, repeat);
+            long slabBytes = Flags.AtLeast(r, slabMib) * 1048576L;
             var given = r.GetValue(workDir);
             var root = string.IsNullOrWhiteSpace(given) ? Path.Combine(Path.GetTempPath(), $"ffn-bench-outputs-{Guid.NewGuid():N}") : given;
             Directory.CreateDirectory(root);
@@ -61,7 +63,7 @@ public static class BenchOutputsCommand
                 {
                     var dir = Path.Combine(root, $"pass{k}");
                     Directory.CreateDirectory(dir);
-                    using var asm = new BlockAssembler(shape, stitchBlocks, new MergeOptions(MergeMode.Faces, 3));
+                    using var asm = new BlockAssembler(shape, stitchBlocks, new MergeOptions(MergeMode.Faces, 3)) { SlabBytes = slabBytes };
                     foreach (var b in blocks) asm.Add(b.Index, SyntheticTiles.Tile(shape, b.LabelBox, cell));
                     var ome = new OmeZarrImage(Path.Combine(dir, "final_result.zarr"), shape, new Vec3i(8, 8, 8), chunks, codec);
                     asm.Output.Zarr = ome.BeginLabels(DType.UInt32);

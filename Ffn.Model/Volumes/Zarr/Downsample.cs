@@ -20,26 +20,88 @@ public static class Downsample
         if (v.Offset.Z % 2 != 0 || v.Offset.Y % 2 != 0 || v.Offset.X % 2 != 0)
             throw new ArgumentException($"a 2x2x2 downsampling needs an even offset, got {v.Offset}");
         var outShape = HalfShape(v.Shape);
-        var result = Volume.Create(v.DType, outShape, new Vec3i(v.Offset.Z / 2, v.Offset.Y / 2, v.Offset.X / 2));
-        var s = v.Shape;
-        for (int z = 0; z < outShape.Z; z++)
-        for (int y = 0; y < outShape.Y; y++)
-        for (int x = 0; x < outShape.X; x++)
+        var offset = new Vec3i(v.Offset.Z / 2, v.Offset.Y / 2, v.Offset.X / 2);
+        switch (v, rule)
         {
-            double sum = 0, first = 0;
-            int n = 0;
-            for (int dz = 0; dz < 2 && 2 * z + dz < s.Z; dz++)
-            for (int dy = 0; dy < 2 && 2 * y + dy < s.Y; dy++)
-            for (int dx = 0; dx < 2 && 2 * x + dx < s.X; dx++)
-            {
-                double value = v.GetDouble(v.Index(2 * z + dz, 2 * y + dy, 2 * x + dx));
-                sum += value;
-                n++;
-                if (first == 0) first = value;
-            }
-            double outValue = rule == Rule.Mean ? sum / n : first;
-            Set(result, result.Index(z, y, x), outValue);
+            case (Volume<uint> u, Rule.FirstNonZero): return FirstNonZero(u, outShape, offset);
+            case (Volume<ulong> u, Rule.FirstNonZero): return FirstNonZero(u, outShape, offset);
+            case (Volume<byte> b, Rule.Mean): return MeanOfBytes(b, outShape, offset);
         }
+        var result = Volume.Create(v.DType, outShape, offset);
+        var s = v.Shape;
+        Parallel.For(0, outShape.Z, z =>
+        {
+            for (int y = 0; y < outShape.Y; y++)
+            for (int x = 0; x < outShape.X; x++)
+            {
+                double sum = 0, first = 0;
+                int n = 0;
+                for (int dz = 0; dz < 2 && 2 * z + dz < s.Z; dz++)
+                for (int dy = 0; dy < 2 && 2 * y + dy < s.Y; dy++)
+                for (int dx = 0; dx < 2 && 2 * x + dx < s.X; dx++)
+                {
+                    double value = v.GetDouble(v.Index(2 * z + dz, 2 * y + dy, 2 * x + dx));
+                    sum += value;
+                    n++;
+                    if (first == 0) first = value;
+                }
+                Set(result, result.Index(z, y, x), rule == Rule.Mean ? sum / n : first);
+            }
+        });
+        return result;
+    }
+
+    // Label ids stay integers (a double would round ids above 2^53); the cell is visited in z, y, x order.
+    private static Volume<T> FirstNonZero<T>(Volume<T> v, Vec3i outShape, Vec3i offset) where T : unmanaged, IEquatable<T>
+    {
+        var result = new Volume<T>(outShape, offset);
+        var s = v.Shape;
+        Parallel.For(0, outShape.Z, z =>
+        {
+            for (int y = 0; y < outShape.Y; y++)
+            for (int x = 0; x < outShape.X; x++)
+            {
+                T first = default;
+                for (int dz = 0; dz < 2 && 2 * z + dz < s.Z; dz++)
+                for (int dy = 0; dy < 2 && 2 * y + dy < s.Y; dy++)
+                {
+                    long row = v.Index(2 * z + dz, 2 * y + dy, 2 * x);
+                    for (int dx = 0; dx < 2 && 2 * x + dx < s.X; dx++)
+                    {
+                        var value = v.Data[row + dx];
+                        if (first.Equals(default) && !value.Equals(default)) first = value;
+                    }
+                }
+                result.Data[result.Index(z, y, x)] = first;
+            }
+        });
+        return result;
+    }
+
+    private static Volume<byte> MeanOfBytes(Volume<byte> v, Vec3i outShape, Vec3i offset)
+    {
+        var result = new Volume<byte>(outShape, offset);
+        var s = v.Shape;
+        Parallel.For(0, outShape.Z, z =>
+        {
+            for (int y = 0; y < outShape.Y; y++)
+            for (int x = 0; x < outShape.X; x++)
+            {
+                int sum = 0, n = 0;
+                for (int dz = 0; dz < 2 && 2 * z + dz < s.Z; dz++)
+                for (int dy = 0; dy < 2 && 2 * y + dy < s.Y; dy++)
+                {
+                    long row = v.Index(2 * z + dz, 2 * y + dy, 2 * x);
+                    for (int dx = 0; dx < 2 && 2 * x + dx < s.X; dx++)
+                    {
+                        sum += v.Data[row + dx];
+                        n++;
+                    }
+                }
+                // Round half to even, as the double path (and NumPy's np.round) does.
+                result.Data[result.Index(z, y, x)] = (byte)Math.Round((double)sum / n, MidpointRounding.ToEven);
+            }
+        });
         return result;
     }
 
