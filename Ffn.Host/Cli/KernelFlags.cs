@@ -6,13 +6,16 @@ namespace Ffn.Host.Cli;
 /// <summary>
 /// --self-check, --cpu-kernels and --kernel-cache, shared by every command that runs a network (HOCON ffn.torch.*;
 /// the environment variable FFN_SELF_CHECK sits between the two). <see cref="Prepare"/> must run before the
-/// command's first libtorch kernel.
+/// command's first libtorch kernel, with the purpose the command runs its network for.
 /// </summary>
 public sealed class KernelFlags
 {
     public const string SelfCheckVariable = "FFN_SELF_CHECK";
     private const string S = "torch";
     private readonly CommandContext _ctx;
+
+    /// <summary>Reports by configuration: they carry every case, so a command that checks both purposes probes each once.</summary>
+    private readonly Dictionary<string, KernelProbeReport> _probed = [];
 
     public Option<string> SelfCheck { get; }
     public Option<string> CpuKernels { get; }
@@ -30,7 +33,7 @@ public sealed class KernelFlags
 
     public IEnumerable<Option> All => [SelfCheck, CpuKernels, KernelCache];
 
-    public KernelGuardOptions Options(ParseResult r)
+    public KernelGuardOptions Options(ParseResult r, KernelPurpose purpose)
     {
         var given = r.GetResult(SelfCheck) is { Implicit: false };
         var env = Environment.GetEnvironmentVariable(SelfCheckVariable);
@@ -40,9 +43,18 @@ public sealed class KernelFlags
             Mode = SelfCheckModes.Parse(mode, what),
             Requested = r.GetValue(CpuKernels) is { Length: > 0 } k ? k : "auto",
             CacheDirectory = r.GetValue(KernelCache),
+            Purpose = purpose,
         };
     }
 
     /// <summary>Chooses and applies the CPU kernels (self-check, cache) for this process.</summary>
-    public KernelVerdict Prepare(ParseResult r) => KernelGuard.Prepare(Options(r), KernelProbeProcess.Run, line => _ctx.Progress.Report(line));
+    public KernelVerdict Prepare(ParseResult r, KernelPurpose purpose) => KernelGuard.Prepare(Options(r, purpose), Probe, Log);
+
+    /// <summary>The verdict for <paramref name="purpose"/> without applying it (`ffn doctor` shows both purposes').</summary>
+    public KernelVerdict Check(ParseResult r, KernelPurpose purpose, out string? path) => KernelGuard.Check(Options(r, purpose), Probe, Log, out path);
+
+    private KernelProbeReport Probe(KernelConfig config) =>
+        _probed.TryGetValue(config.Name, out var report) ? report : _probed[config.Name] = KernelProbeProcess.Run(config);
+
+    private void Log(string line) => _ctx.Progress.Report(line);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 using TorchSharp;
 
 namespace Ffn.Host.Cli;
@@ -37,12 +38,12 @@ public sealed class TorchFlags
     }
 
     /// <summary>
-    /// Chooses and applies the CPU kernels (self-check, cache), sets libtorch's thread count and returns the device
-    /// (a bad --threads or --device is an error before any network is built).
+    /// Chooses and applies the CPU kernels for <paramref name="purpose"/> (self-check, cache), sets libtorch's thread
+    /// count and returns the device (a bad --threads or --device is an error before any network is built).
     /// </summary>
-    public torch.Device Prepare(ParseResult r)
+    public torch.Device Prepare(ParseResult r, KernelPurpose purpose)
     {
-        Kernels.Prepare(r);
+        Kernels.Prepare(r, purpose);
         TorchRuntime.SetThreads(r.GetValue(Threads));
         return TorchRuntime.ParseDevice(r.GetValue(Device)!);
     }

@@ -183,7 +183,8 @@ public static class DemoCommand
             }
             return ["train", .. settings.Where(x => !Overridden(x.Flag)).SelectMany(x => new[] { x.Flag, x.Value }), .. extra];
         }
-        // The network exactly as training starts it: the baseline the trained one is scored against.
+        // The network exactly as training starts it: the baseline the trained one is scored against. Training comes
+        // before any `ffn run` in this process, so its CPU kernels (checked for training) are the ones the runs keep.
         if ((code = Ffn(ctx, Train(P("untrained"), 0))) != 0) return code;
         if ((code = Ffn(ctx, Train(P("ck"), sc.Steps))) != 0) return code;
 

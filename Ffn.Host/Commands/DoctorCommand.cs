@@ -12,8 +12,8 @@ namespace Ffn.Host.Commands;
 
 /// <summary>
 /// `ffn doctor [--json]`: what a bug report needs — ffn, OS, .NET, CPU and its vector ISA, the kernel self-check's
-/// verdict and the oneDNN ISA in use, libtorch (version, file, build), threads, CUDA and GPUs, the GLIBCXX fix,
-/// and whether the tests' Python oracle imports.
+/// verdicts for inference and for training and the oneDNN ISA in use (training's), libtorch (version, file, build),
+/// threads, CUDA and GPUs, the GLIBCXX fix, and whether the tests' Python oracle imports.
 /// </summary>
 public static class DoctorCommand
 {
@@ -29,21 +29,23 @@ public static class DoctorCommand
         foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            var options = kernels.Options(r);
-            var verdict = kernels.Prepare(r);
-            var report = Build(verdict, options, r.GetValue(python)!);
+            // This process runs training's choice, right for both purposes: its oneDNN is what a training run gets.
+            var training = kernels.Prepare(r, KernelPurpose.Training);
+            var trainingPath = KernelGuard.CachePath;
+            var inference = kernels.Check(r, KernelPurpose.Inference, out var inferencePath);
+            var report = Build(kernels.Options(r, KernelPurpose.Training).Mode, (inference, inferencePath), (training, trainingPath), r.GetValue(python)!);
             ctx.Out.WriteLine(r.GetValue(json) ? report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Text(report));
             return FfnCli.Ok;
         });
         return cmd;
     }
 
-    private static JsonObject Build(KernelVerdict verdict, KernelGuardOptions options, string python)
+    private static JsonObject Build(SelfCheckMode mode, (KernelVerdict Verdict, string? Path) inference, (KernelVerdict Verdict, string? Path) training, string python)
     {
         var cpu = CpuInfo.Get();
         var info = typeof(DoctorCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         var plus = info.IndexOf('+');
-        var chosen = verdict.ChosenProbe;
+        var chosen = training.Verdict.ChosenProbe;
         var loaded = LibTorch.LoadedFrom;
         var torchSharpNative = loaded is null ? null : Path.Combine(Path.GetDirectoryName(loaded)!, "libLibTorchSharp.so");
         var glibcxx = GlibcxxCheck.Check(torchSharpNative);
@@ -65,22 +67,11 @@ public static class DoctorCommand
             },
             ["self_check"] = new JsonObject
             {
-                ["mode"] = options.Mode.ToString().ToLowerInvariant(),
-                ["requested"] = verdict.Requested,
-                ["chosen"] = verdict.Chosen,
-                ["source"] = verdict.Source,
-                ["reason"] = verdict.Reason,
-                ["checked_at"] = verdict.Source == "not-checked" ? null : verdict.CheckedAt.ToString("u", Ci),
-                ["cache_file"] = KernelGuard.CachePath,
+                ["mode"] = mode.ToString().ToLowerInvariant(),
                 ["tolerance"] = KernelSelfCheck.Tolerance,
-                ["probes"] = new JsonArray([.. verdict.Probes.Select(p => (JsonNode)new JsonObject
-                {
-                    ["config"] = p.Config, ["passed"] = p.Passed, ["error"] = p.Error,
-                    ["worst_case"] = p.Worst?.Name, ["worst_error"] = p.Worst is { } w && double.IsFinite(w.MaxError) ? w.MaxError : null,
-                    ["failed_cases"] = Array(p.Cases.Where(c => !c.Passed).Select(c => c.Name)),
-                    ["onednn_isa"] = p.OneDnnIsa, ["implementations"] = Array(p.Implementations),
-                    ["check_seconds"] = Math.Round(p.CheckSeconds, 3), ["wall_seconds"] = Math.Round(p.WallSeconds, 3),
-                })]),
+                ["applied"] = training.Verdict.Purpose.Name(),
+                ["inference"] = VerdictJson(inference.Verdict, inference.Path),
+                ["training"] = VerdictJson(training.Verdict, training.Path),
             },
             ["onednn"] = new JsonObject
             {
@@ -115,6 +106,25 @@ public static class DoctorCommand
             ["python_oracle"] = PythonOracle(python),
         };
     }
+
+    /// <summary>One purpose's verdict; its probes pass or fail, and name their worst and failed cases, among the cases the purpose needs.</summary>
+    private static JsonObject VerdictJson(KernelVerdict v, string? path) => new()
+    {
+        ["requested"] = v.Requested,
+        ["chosen"] = v.Chosen,
+        ["source"] = v.Source,
+        ["reason"] = v.Reason,
+        ["checked_at"] = v.Source == "not-checked" ? null : v.CheckedAt.ToString("u", Ci),
+        ["cache_file"] = path,
+        ["probes"] = new JsonArray([.. v.Probes.Select(p => (JsonNode)new JsonObject
+        {
+            ["config"] = p.Config, ["passed"] = p.PassesFor(v.Purpose), ["error"] = p.Error,
+            ["worst_case"] = p.Worst(v.Purpose)?.Name, ["worst_error"] = p.Worst(v.Purpose) is { } w && double.IsFinite(w.MaxError) ? w.MaxError : null,
+            ["failed_cases"] = Array(p.CasesFor(v.Purpose).Where(c => !c.Passed).Select(c => c.Name)),
+            ["onednn_isa"] = p.OneDnnIsa, ["implementations"] = Array(p.Implementations),
+            ["check_seconds"] = Math.Round(p.CheckSeconds, 3), ["wall_seconds"] = Math.Round(p.WallSeconds, 3),
+        })]),
+    };
 
     private static JsonArray Array(IEnumerable<string> items) => new([.. items.Select(s => (JsonNode)JsonValue.Create(s)!)]);
 
@@ -160,9 +170,12 @@ public static class DoctorCommand
         var th = j["threads"]!;
         var cu = j["cuda"]!;
         var py = j["python_oracle"]!;
-        var probes = sc["probes"]!.AsArray().Select(p => p!["passed"]!.GetValue<bool>()
+        var applied = sc[S(sc["applied"])]!;
+        string[] purposes = [KernelPurpose.Inference.Name(), KernelPurpose.Training.Name()];
+        string Each(Func<JsonNode, string> part) => string.Join("; ", purposes.Select(p => $"{p}: {part(sc[p]!)}"));
+        string Probes(JsonNode v) => v["probes"]!.AsArray().Count == 0 ? "none" : string.Join("; ", v["probes"]!.AsArray().Select(p => p!["passed"]!.GetValue<bool>()
             ? string.Create(Ci, $"{S(p["config"])} pass (worst error {p["worst_error"]?.GetValue<double>():G2}, {KernelSelfCheck.Tolerance:G2} allowed; {S(p["wall_seconds"])} s)")
-            : $"{S(p["config"])} FAIL ({S(p["error"]) switch { "-" => string.Join("; ", p["failed_cases"]!.AsArray().Take(3).Select(S)), var e => e }})");
+            : $"{S(p["config"])} FAIL ({S(p["error"]) switch { "-" => string.Join("; ", p["failed_cases"]!.AsArray().Take(3).Select(S)), var e => e }})"));
         var devices = cu["devices"]!.AsArray().Select(d => string.Create(Ci, $"{S(d!["index"])}: {S(d["name"])}, {d["total_bytes"]!.GetValue<long>() / 1073741824.0:F1} GiB ({d["free_bytes"]!.GetValue<long>() / 1073741824.0:F1} free)")).ToList();
         var lines = new (string Key, string Value)[]
         {
@@ -172,10 +185,10 @@ public static class DoctorCommand
             ("cpu", $"{S(c["model"])} ({S(c["vendor"])} family {S(c["family"])} model {S(c["model_number"])} stepping {S(c["stepping"])}, microcode {S(c["microcode"])}), {S(c["logical_cores"])} logical cores"),
             ("cpu isa", string.Join(' ', c["isa_flags"]!.AsArray().Select(S))),
             ("onednn levels", string.Join(' ', c["onednn_isa_levels"]!.AsArray().Select(S))),
-            ("self-check", $"{S(sc["mode"])}: {S(sc["reason"])} [{S(sc["source"])}{(sc["checked_at"] is null ? "" : ", checked " + S(sc["checked_at"]))}]"),
-            ("probes", probes.Any() ? string.Join("; ", probes) : "none"),
-            ("verdict file", S(sc["cache_file"])),
-            ("cpu kernels", $"{S(sc["chosen"])}: oneDNN {S(dn["version"])} {(dn["enabled"]!.GetValue<bool>() ? $"runs \"{S(dn["isa_in_use"])}\" ({string.Join(", ", dn["implementations"]!.AsArray().Select(S))})" : "off")}"),
+            ("self-check", $"{S(sc["mode"])}; " + Each(v => $"{S(v["chosen"])}: {S(v["reason"])} [{S(v["source"])}{(v["checked_at"] is null ? "" : ", checked " + S(v["checked_at"]))}]")),
+            ("probes", Each(Probes)),
+            ("verdict file", Each(v => S(v["cache_file"]))),
+            ("cpu kernels", $"{S(applied["chosen"])} ({S(sc["applied"])}'s choice): oneDNN {S(dn["version"])} {(dn["enabled"]!.GetValue<bool>() ? $"runs \"{S(dn["isa_in_use"])}\" ({string.Join(", ", dn["implementations"]!.AsArray().Select(S))})" : "off")}"),
             ("libtorch", $"{S(lt["version"])} from {S(lt["path"])} (build id {S(lt["build_id"])}), MKL {S(lt["mkl"])}, ATen CPU capability {S(lt["aten_cpu_capability"])}"),
             ("threads", $"{S(th["intra_op"])} intra-op, {S(th["inter_op"])} inter-op ({S(th["backend"])})"),
             ("cuda", (cu["available"]!.GetValue<bool>() ? $"available, {S(cu["libtorch_devices"])} device(s)" : "not available in this libtorch")

@@ -6,6 +6,7 @@ using Ffn.Model.Checkpoints;
 using Ffn.Model.Geometry;
 using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
+using Ffn.Model.Runtime;
 using Ffn.Model.Volumes;
 
 namespace Ffn.Host.Commands;
@@ -59,7 +60,7 @@ public static class InferCommand
             if (!Box3.FromShape(shape).Contains(box))
                 throw new UsageException($"--corner {start} --subvol-size {sz}: lies outside {spec} of shape {shape}");
 
-            var dev = torchFlags.Prepare(r);
+            var dev = torchFlags.Prepare(r, KernelPurpose.Inference);
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
             if (r.GetValue(fov) is { } f && Flags.ParseVec("--fov-size", f) != cfg.FovSize)

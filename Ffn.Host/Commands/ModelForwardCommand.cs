@@ -3,6 +3,7 @@ using Ffn.Host.Cli;
 using Ffn.Model;
 using Ffn.Model.Checkpoints;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 using Ffn.Model.Volumes;
 using Ffn.Model.Volumes.Npy;
 
@@ -24,7 +25,7 @@ public static class ModelForwardCommand
             var inPath = r.GetValue(input)!;
             var outPath = r.GetValue(output)!;
             OutputDirectory.EnsureParent("--output", outPath);
-            var dev = torchFlags.Prepare(r);
+            var dev = torchFlags.Prepare(r, KernelPurpose.Inference);
             var x = NpyFile.Read(inPath);
             if (x.DType != DType.Float32)
                 throw new InputException($"{inPath}: expected float32, found {x.DType.Name()}");

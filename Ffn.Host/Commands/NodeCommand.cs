@@ -6,6 +6,7 @@ using Ffn.Actors.Workers;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 
 namespace Ffn.Host.Commands;
 
@@ -35,7 +36,7 @@ public static class NodeCommand
                 throw new UsageException($"--role {r.GetValue(role)}: expected worker, coordinator or worker,coordinator");
             var workers = roles.Contains(ClusterRoles.Worker) ? pipeline.WorkerPool(r) : null;
             var dev = r.GetValue(torch.Device)!;
-            torch.Prepare(r);
+            torch.Prepare(r, KernelPurpose.Inference);
             var config = cluster.Config(ctx, r, roles);
             var log = ctx.Progress;
             var system = ActorSystem.Create("ffn", config);

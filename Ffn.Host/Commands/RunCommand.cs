@@ -7,6 +7,7 @@ using Ffn.Actors.Messages;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Checkpoints;
+using Ffn.Model.Runtime;
 using Ffn.Model.Stitching;
 using Ffn.Model.Volumes;
 
@@ -62,7 +63,7 @@ public static class RunCommand
             var coordinatorSettings = pipeline.Coordinator(r);
             var workers = pipeline.WorkerPool(r);
             var clusterConfig = cluster.Enabled(r) ? cluster.Config(ctx, r, [ClusterRoles.Submitter]) : null;
-            torch.Prepare(r); // a bad device fails here, before any work starts
+            torch.Prepare(r, KernelPurpose.Inference); // a bad device fails here, before any work starts
 
             OutputDirectory.Ensure("--output", plan.RunDir);
             using var runLock = RunDirectoryLock.TryAcquire(plan.RunDir, out var busy)

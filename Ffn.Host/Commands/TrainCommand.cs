@@ -5,6 +5,7 @@ using Ffn.Model;
 using Ffn.Model.Checkpoints;
 using Ffn.Model.Geometry;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 using Ffn.Model.Training;
 
 namespace Ffn.Host.Commands;
@@ -118,7 +119,7 @@ public static class TrainCommand
                 evaluator = new HeldOutEvaluator(evData, options, n);
             }
 
-            var dev = torchFlags.Prepare(r);
+            var dev = torchFlags.Prepare(r, KernelPurpose.Training);
             var resume = TrainingCheckpoint.FindNewest(dir);
             ConvStack3D model;
             string origin;

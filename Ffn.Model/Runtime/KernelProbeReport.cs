@@ -21,19 +21,23 @@ public sealed record KernelProbeReport
     public double CheckSeconds { get; init; }
     public double WallSeconds { get; init; }
 
-    [JsonIgnore]
-    public KernelCaseResult? Worst => Cases.Count == 0 ? null : Cases.MaxBy(c => double.IsFinite(c.MaxError) ? c.MaxError : double.MaxValue);
+    public IEnumerable<KernelCaseResult> CasesFor(KernelPurpose purpose) => Cases.Where(c => purpose.Needs(c));
 
-    /// <summary>One line for people: what failed and by how much.</summary>
-    [JsonIgnore]
-    public string Summary => Error is not null ? $"{Config}: probe failed ({Error})"
-        : Passed ? $"{Config}: pass (worst {Worst?.MaxError:G2} of {KernelSelfCheck.Tolerance:G2} allowed)"
-        : $"{Config}: FAIL ({string.Join("; ", Cases.Where(c => !c.Passed).Take(2).Select(c => $"{c.Name} off by {c.MaxError:G2}"))})";
+    /// <summary>Whether every case <paramref name="purpose"/> needs was checked and passed.</summary>
+    public bool PassesFor(KernelPurpose purpose) => Error is null && CasesFor(purpose).Any() && CasesFor(purpose).All(c => c.Passed);
+
+    public KernelCaseResult? Worst(KernelPurpose purpose) => CasesFor(purpose).MaxBy(c => double.IsFinite(c.MaxError) ? c.MaxError : double.MaxValue);
+
+    /// <summary>One line for people: what failed among the cases <paramref name="purpose"/> needs, and by how much.</summary>
+    public string Summary(KernelPurpose purpose) => Error is not null ? $"{Config}: probe failed ({Error})"
+        : PassesFor(purpose) ? $"{Config}: pass (worst {Worst(purpose)?.MaxError:G2} of {KernelSelfCheck.Tolerance:G2} allowed)"
+        : $"{Config}: FAIL ({string.Join("; ", CasesFor(purpose).Where(c => !c.Passed).Take(2).Select(c => $"{c.Name} off by {c.MaxError:G2}"))})";
 
     internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     public static KernelProbeReport From(KernelConfig config, KernelCheckResult check) => new()

@@ -5,8 +5,9 @@ using Ffn.Model.Volumes;
 namespace Ffn.Model.Runtime;
 
 /// <summary>
-/// Verdicts on disk, one file per CPU fingerprint + libtorch build + check version + requested configuration,
-/// under the user's cache directory ($XDG_CACHE_HOME/ffn, else ~/.cache/ffn) unless a directory is given.
+/// Verdicts on disk, one file per CPU fingerprint + libtorch build + check version + requested configuration +
+/// purpose (so an inference verdict and a training one never replace each other), under the user's cache directory
+/// ($XDG_CACHE_HOME/ffn, else ~/.cache/ffn) unless a directory is given.
 /// </summary>
 public sealed class KernelVerdictCache(string directory)
 {
@@ -23,10 +24,11 @@ public sealed class KernelVerdictCache(string directory)
         }
     }
 
-    public static string Key(CpuInfo cpu, string libTorchVersion, string libTorchBuildId, string requested)
+    /// <summary>The purpose, readable in the file name, then a hash of the rest.</summary>
+    public static string Key(CpuInfo cpu, string libTorchVersion, string libTorchBuildId, string requested, KernelPurpose purpose)
     {
-        var text = string.Join('|', cpu.Fingerprint, libTorchVersion, libTorchBuildId, KernelSelfCheck.Version, requested);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..20];
+        var text = string.Join('|', cpu.Fingerprint, libTorchVersion, libTorchBuildId, KernelSelfCheck.Version, requested, purpose.Name());
+        return purpose.Name() + "-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..20];
     }
 
     public string PathFor(string key) => Path.Combine(Directory, $"kernel-check-{key}.json");

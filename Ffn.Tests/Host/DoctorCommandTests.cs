@@ -42,16 +42,28 @@ public class DoctorCommandTests
         Assert.StartsWith(AppContext.BaseDirectory, j["libtorch"]!["path"]!.GetValue<string>());
 
         var sc = j["self_check"]!;
-        Assert.Equal("checked", sc["source"]!.GetValue<string>());
-        var probes = sc["probes"]!.AsArray();
-        Assert.Equal("default", probes[0]!["config"]!.GetValue<string>());
-        var chosen = sc["chosen"]!.GetValue<string>();
-        Assert.True(probes.Last()!["passed"]!.GetValue<bool>());
-        Assert.Equal(chosen, probes.Last()!["config"]!.GetValue<string>());
-        if (probes[0]!["passed"]!.GetValue<bool>()) Assert.Equal("default", chosen);
-        var cached = KernelVerdict.FromJson(File.ReadAllText(sc["cache_file"]!.GetValue<string>()))!;
-        Assert.Equal(chosen, cached.Chosen);
-        Assert.StartsWith(dir.Path, sc["cache_file"]!.GetValue<string>());
+        Assert.Equal("training", sc["applied"]!.GetValue<string>());
+        var files = new List<string>();
+        foreach (var purpose in new[] { KernelPurpose.Inference, KernelPurpose.Training })
+        {
+            var v = sc[purpose.Name()]!;
+            Assert.Equal("checked", v["source"]!.GetValue<string>());
+            var probes = v["probes"]!.AsArray();
+            Assert.Equal("default", probes[0]!["config"]!.GetValue<string>());
+            var chosen = v["chosen"]!.GetValue<string>();
+            Assert.True(probes.Last()!["passed"]!.GetValue<bool>());
+            Assert.Equal(chosen, probes.Last()!["config"]!.GetValue<string>());
+            if (probes[0]!["passed"]!.GetValue<bool>()) Assert.Equal("default", chosen);
+            var file = v["cache_file"]!.GetValue<string>();
+            var cached = KernelVerdict.FromJson(File.ReadAllText(file))!;
+            Assert.Equal(chosen, cached.Chosen);
+            Assert.Equal(purpose, cached.Purpose);
+            Assert.StartsWith(dir.Path, file);
+            files.Add(file);
+        }
+        Assert.NotEqual(files[0], files[1]);
+        // Inference needs a subset of training's cases: where the default passes training, it passes inference.
+        if (sc["training"]!["chosen"]!.GetValue<string>() == "default") Assert.Equal("default", sc["inference"]!["chosen"]!.GetValue<string>());
         if (j["onednn"]!["enabled"]!.GetValue<bool>()) Assert.StartsWith("Intel", j["onednn"]!["isa_in_use"]!.GetValue<string>());
 
         Assert.True(j["python_oracle"]!["importable"]!.GetValue<bool>(), j["python_oracle"]!["detail"]?.ToString());
@@ -69,6 +81,9 @@ public class DoctorCommandTests
         Assert.True(r.ExitCode == 0, r.Err);
         foreach (var key in new[] { "ffn", "os", ".net", "cpu", "cpu isa", "self-check", "cpu kernels", "libtorch", "threads", "cuda", "glibcxx fix", "python oracle" })
             Assert.Contains(r.Out.Split('\n'), l => l.StartsWith(key + " ", StringComparison.Ordinal));
+        var selfCheck = r.Out.Split('\n').Single(l => l.StartsWith("self-check ", StringComparison.Ordinal));
+        Assert.Contains("; inference: ", selfCheck);
+        Assert.Contains("; training: ", selfCheck);
         Assert.Contains("kernel self-check", r.Err); // the one line a fresh check prints
     }
 
@@ -80,7 +95,8 @@ public class DoctorCommandTests
         var r = Cli.RunProcess(Clean, "doctor", "--json", "--cpu-kernels", "AVX2", "--kernel-cache", dir.Path, "--python", "");
         Assert.True(r.ExitCode == 0, r.Err);
         var j = JsonNode.Parse(r.Out)!;
-        Assert.Equal("onednn-isa=AVX2", j["self_check"]!["chosen"]!.GetValue<string>());
+        Assert.Equal("onednn-isa=AVX2", j["self_check"]!["training"]!["chosen"]!.GetValue<string>());
+        Assert.Equal("onednn-isa=AVX2", j["self_check"]!["inference"]!["chosen"]!.GetValue<string>());
         Assert.Equal("Intel AVX2", j["onednn"]!["isa_in_use"]!.GetValue<string>());
         Assert.Equal("AVX2", j["onednn"]!["max_cpu_isa"]!.GetValue<string>());
         Assert.DoesNotContain(j["onednn"]!["implementations"]!.AsArray(), n => n!.GetValue<string>().Contains("avx512"));
@@ -107,12 +123,13 @@ public class DoctorCommandTests
         if (new[] { "avx512f", "avx512bw", "avx512vl", "avx512dq" }.All(CpuFlags().Contains))
             Assert.Contains(control.Out.Split('\n'), l => l.Contains("exec,cpu,convolution") && l.Contains("avx512")); // so the cap below changes something
 
-        // A verdict, as the self-check records it on a CPU whose default kernels failed, for this CPU and libtorch.
+        // An inference verdict (model forward's purpose), as the self-check records it on a CPU whose default kernels
+        // failed, for this CPU and libtorch.
         var cpu = CpuInfo.Get();
-        var key = KernelVerdictCache.Key(cpu, LibTorch.Version, LibTorch.BuildId, "auto");
+        var key = KernelVerdictCache.Key(cpu, LibTorch.Version, LibTorch.BuildId, "auto", KernelPurpose.Inference);
         var verdict = new KernelVerdict
         {
-            Chosen = "onednn-isa=AVX2", Reason = "test: default kernels fail", CpuModel = cpu.Model, CpuFingerprint = cpu.Fingerprint,
+            Chosen = "onednn-isa=AVX2", Reason = "test: default kernels fail", Purpose = KernelPurpose.Inference, CpuModel = cpu.Model, CpuFingerprint = cpu.Fingerprint,
             LibTorchVersion = LibTorch.Version, LibTorchBuildId = LibTorch.BuildId,
         };
         Assert.True(new KernelVerdictCache(dir.File("cache")).TryWrite(key, verdict, out _));

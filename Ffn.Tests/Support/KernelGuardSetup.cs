@@ -6,8 +6,9 @@ namespace Ffn.Tests.Support;
 
 /// <summary>
 /// The test process chooses its CPU kernels as `ffn` does, before any test runs a kernel: so on a CPU whose
-/// default kernels are wrong the tests run what users get. FFN_SELF_CHECK=never (the per-ISA numerics runs in
-/// .ci/run) leaves libtorch's default path, capped only by ONEDNN_MAX_CPU_ISA, for the tests to judge.
+/// default kernels are wrong the tests run what users get. It asks for training's kernels: tests train as well as
+/// infer, and kernels checked for training are right for both. FFN_SELF_CHECK=never (the per-ISA numerics runs in .ci/run) leaves libtorch's
+/// default path, capped only by ONEDNN_MAX_CPU_ISA, for the tests to judge.
 /// </summary>
 internal static class KernelGuardSetup
 {
@@ -18,6 +19,6 @@ internal static class KernelGuardSetup
     {
         var env = Environment.GetEnvironmentVariable(KernelFlags.SelfCheckVariable);
         var mode = string.IsNullOrEmpty(env) ? SelfCheckMode.Auto : SelfCheckModes.Parse(env, $"{KernelFlags.SelfCheckVariable}={env}");
-        KernelGuard.Prepare(new KernelGuardOptions { Mode = mode }, KernelProbeProcess.Run, Console.Error.WriteLine);
+        KernelGuard.Prepare(new KernelGuardOptions { Mode = mode, Purpose = KernelPurpose.Training }, KernelProbeProcess.Run, Console.Error.WriteLine);
     }
 }

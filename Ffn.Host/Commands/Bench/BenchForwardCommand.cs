@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Ffn.Host.Cli;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 using static Ffn.Host.Commands.Bench.BenchSupport;
 
 namespace Ffn.Host.Commands.Bench;
@@ -53,7 +54,7 @@ for line in sys.stdin:
             var bs = (r.GetValue(batches) ?? "1").Split(',', StringSplitOptions.TrimEntries).Select(b =>
                 int.TryParse(b, out var v) && v > 0 ? v : throw new UsageException($"--batch: '{b}' is not a positive integer")).ToArray();
             int nThreads = r.GetValue(torchFlags.Threads), nRounds = Math.Max(1, r.GetValue(rounds)), n = Math.Max(1, r.GetValue(perRound));
-            var dev = torchFlags.Prepare(r);
+            var dev = torchFlags.Prepare(r, KernelPurpose.Inference);
             var path = r.GetValue(model);
             var net = NetworkOrFib25(path);
             var cfg = net.Config;

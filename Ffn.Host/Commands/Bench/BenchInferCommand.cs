@@ -7,6 +7,7 @@ using Ffn.Model.Geometry;
 using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 using Ffn.Model.Volumes;
 using static Ffn.Host.Commands.Bench.BenchSupport;
 
@@ -33,7 +34,7 @@ public static class BenchInferCommand
         {
             var imgText = ImageOrFib25(r.GetValue(image));
             var modelPath = ModelOrFib25(r.GetValue(model));
-            var dev = torchFlags.Prepare(r);
+            var dev = torchFlags.Prepare(r, KernelPurpose.Inference);
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
             var box = new Box3(Flags.ParseVec("--corner", r.GetValue(corner), positive: false), Flags.ParseVec("--size", r.GetValue(size)));

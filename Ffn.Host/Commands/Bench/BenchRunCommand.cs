@@ -13,6 +13,7 @@ using Ffn.Model.Checkpoints;
 using Ffn.Model.Geometry;
 using Ffn.Model.Inference;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 using Ffn.Model.Stitching;
 using Ffn.Model.Volumes;
 using Ffn.Model.Volumes.Hdf5;
@@ -52,7 +53,7 @@ public static class BenchRunCommand
             var blockShape = Flags.ParseVec("--block-shape", r.GetValue(block));
             using var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
-            kernels.Prepare(r);
+            kernels.Prepare(r, KernelPurpose.Inference);
             var dev = TorchRuntime.ParseDevice("cpu");
             var tmp = Directory.CreateTempSubdirectory("ffn-bench-run-").FullName;
             var ci = CultureInfo.InvariantCulture;

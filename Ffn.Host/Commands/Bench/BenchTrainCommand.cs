@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Ffn.Host.Cli;
 using Ffn.Model.Network;
+using Ffn.Model.Runtime;
 using Ffn.Model.Training;
 using TorchSharp;
 using static Ffn.Host.Commands.Bench.BenchSupport;
@@ -66,7 +67,7 @@ for line in sys.stdin:
         {
             int b = Flags.AtLeast(r, batch), nRounds = Flags.AtLeast(r, rounds), n = Flags.AtLeast(r, perRound);
             var opt = Flags.Choice("--optimizer", r.GetValue(optimizer), TrainCommand.Optimizers);
-            var dev = torchFlags.Prepare(r);
+            var dev = torchFlags.Prepare(r, KernelPurpose.Training);
             var path = r.GetValue(model);
             var net = NetworkOrFib25(path);
             var cfg = net.Config;

@@ -1,3 +1,4 @@
+using Ffn.Model;
 using Ffn.Model.Runtime;
 using Ffn.Tests.Support;
 
@@ -10,17 +11,25 @@ namespace Ffn.Tests.Model.Runtime;
 /// </summary>
 public class KernelGuardTests
 {
-    private static KernelProbeReport Report(KernelConfig c, bool convOk, bool reluOk = true) => new()
+    private static KernelProbeReport Report(KernelConfig c, bool convOk, bool reluOk = true, bool backwardDataOk = true) => new()
     {
         Config = c.Name,
-        Passed = convOk && reluOk,
+        Passed = convOk && reluOk && backwardDataOk,
         Cases =
         [
+            new KernelCaseResult("conv3d 8->8 k3 n4 7x9x11 forward", convOk ? 1e-7 : 0.3, convOk),
+            new KernelCaseResult("conv3d 8->8 k3 n4 7x9x11 backward data", backwardDataOk ? 2e-7 : 0.5, backwardDataOk),
             new KernelCaseResult("conv3d 32->32 k3 n4 7x9x11 backward weights", convOk ? 2e-7 : 0.3, convOk),
+            new KernelCaseResult("relu forward", reluOk ? 0 : 1, reluOk),
             new KernelCaseResult("relu backward", reluOk ? 0 : 1, reluOk),
         ],
         WallSeconds = 1,
     };
+
+    /// <summary>What the Zen 5 EPYC showed: oneDNN's backward-data pass wrong with libtorch's default kernels, the rest right.</summary>
+    private static KernelProbeReport BackwardDataFault(KernelConfig c) => Report(c, convOk: true, backwardDataOk: c != KernelConfig.Default);
+
+    private static KernelVerdict Verdict(string chosen, KernelPurpose purpose) => new() { Chosen = chosen, Reason = "test", Purpose = purpose };
 
     private static int Rank(string? isa) => isa is null ? int.MaxValue : OneDnnIsa.Levels.ToList().FindIndex(l => l.Name == isa);
 
@@ -44,6 +53,81 @@ public class KernelGuardTests
         tried.Clear();
         KernelGuard.Resolve(options with { Mode = SelfCheckMode.Always }, c => { tried.Add(c.Name); return Report(c, true); }, _ => { }, out _);
         Assert.Equal(["default"], tried);
+    }
+
+    [Fact]
+    public void A_backward_only_fault_keeps_the_default_kernels_for_inference_and_falls_back_for_training()
+    {
+        using var dir = new TempDir();
+        var tried = new List<string>();
+        KernelProbeReport Probe(KernelConfig c)
+        {
+            tried.Add(c.Name);
+            return BackwardDataFault(c);
+        }
+        var inference = KernelGuard.Resolve(new KernelGuardOptions { CacheDirectory = dir.Path, Purpose = KernelPurpose.Inference }, Probe, _ => { }, out _);
+        Assert.Equal("default", inference.Chosen);
+        Assert.Equal(["default"], tried); // its forward cases pass: no further probe
+        Assert.False(inference.DefaultFailed);
+        Assert.Equal(KernelPurpose.Inference, inference.Purpose);
+
+        tried.Clear();
+        var logs = new List<string>();
+        var training = KernelGuard.Resolve(new KernelGuardOptions { CacheDirectory = dir.Path }, Probe, logs.Add, out _);
+        var next = KernelGuard.Candidates(CpuInfo.Get(), [BackwardDataFault(KernelConfig.Default)], KernelPurpose.Training).ElementAt(1).Name;
+        Assert.Equal(next, training.Chosen);
+        Assert.Equal(["default", next], tried);
+        Assert.True(training.DefaultFailed);
+        var line = Assert.Single(logs);
+        Assert.Contains("backward data off by 0.5", line);
+        Assert.Contains($"using {next} instead for training", line);
+    }
+
+    [Fact]
+    public void Each_purpose_has_its_own_cached_verdict()
+    {
+        using var dir = new TempDir();
+        var options = new KernelGuardOptions { CacheDirectory = dir.Path };
+        KernelGuard.Resolve(options with { Purpose = KernelPurpose.Inference }, BackwardDataFault, _ => { }, out var inferencePath);
+        var training = KernelGuard.Resolve(options, BackwardDataFault, _ => { }, out var trainingPath);
+        Assert.NotEqual("default", training.Chosen);
+        Assert.NotEqual(inferencePath, trainingPath);
+        Assert.Equal(2, Directory.GetFiles(dir.Path).Length);
+        Assert.Contains("\"purpose\": \"inference\"", File.ReadAllText(inferencePath!));
+
+        // Either read in any order answers from its own file: writing or reading one never replaced the other.
+        foreach (var purpose in new[] { KernelPurpose.Inference, KernelPurpose.Training, KernelPurpose.Inference })
+        {
+            var v = KernelGuard.Resolve(options with { Purpose = purpose }, c => throw new InvalidOperationException("the cache should answer"), _ => { }, out var path);
+            Assert.Equal("cache", v.Source);
+            Assert.Equal(purpose, v.Purpose);
+            Assert.Equal(purpose == KernelPurpose.Inference ? "default" : training.Chosen, v.Chosen);
+            Assert.Equal(purpose == KernelPurpose.Inference ? inferencePath : trainingPath, path);
+        }
+    }
+
+    [Fact]
+    public void A_process_on_kernels_checked_for_inference_refuses_to_train_on_others()
+    {
+        var logs = new List<string>();
+        var inference = Verdict("default", KernelPurpose.Inference);
+        var training = Verdict("onednn-isa=AVX", KernelPurpose.Training);
+        Assert.Same(inference, KernelGuard.Admit(null, inference, logs.Add));
+
+        var e = Assert.Throws<InputException>(() => KernelGuard.Admit(inference, training, logs.Add));
+        Assert.Contains("already runs the default CPU kernels, checked for inference only; training needs onednn-isa=AVX", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Empty(logs);
+
+        // The same kernels, now checked for training too: the process goes on under the training verdict.
+        var sameForTraining = Verdict("default", KernelPurpose.Training);
+        Assert.Same(sameForTraining, KernelGuard.Admit(inference, sameForTraining, logs.Add));
+        Assert.Same(sameForTraining, KernelGuard.Admit(sameForTraining, Verdict("default", KernelPurpose.Inference), logs.Add));
+        Assert.Empty(logs);
+
+        // Training's kernels are right for inference too, only slower: kept, with a warning.
+        Assert.Same(training, KernelGuard.Admit(training, inference, logs.Add));
+        Assert.Contains("would need a new process", Assert.Single(logs));
     }
 
     [Fact]
@@ -112,6 +196,22 @@ public class KernelGuardTests
         var v = KernelGuard.Resolve(new KernelGuardOptions { CacheDirectory = dir.File("file") }, c => Report(c, true), logs.Add, out _);
         Assert.Equal("default", v.Chosen);
         Assert.Contains(logs, l => l.Contains("cannot cache"));
+    }
+
+    [Theory]
+    [InlineData("conv3d 2->8 k3 n4 7x9x11 forward", true)]
+    [InlineData("conv3d 4->4 k3 n2 5x5x5 forward (length 3, expected 500)", true)]
+    [InlineData("relu forward", true)]
+    [InlineData("conv3d 2->8 k3 n4 7x9x11 backward data", false)]
+    [InlineData("conv3d 8->1 k1 n4 7x9x11 backward bias", false)]
+    [InlineData("relu backward", false)]
+    [InlineData("sigmoid cross-entropy loss", false)]
+    [InlineData("sigmoid cross-entropy backward", false)]
+    public void Inference_needs_the_forward_cases_and_training_all(string name, bool forInference)
+    {
+        var c = new KernelCaseResult(name, 0, true);
+        Assert.Equal(forInference, KernelPurpose.Inference.Needs(c));
+        Assert.True(KernelPurpose.Training.Needs(c));
     }
 
     [Theory]
