@@ -65,7 +65,11 @@ public static class DemoCommand
             var clock = Stopwatch.StartNew();
             int code = scratch is not null ? FromScratch(ctx, outDir, run, scratch) : Sample(ctx, root, outDir, run);
             ctx.Out.WriteLine(string.Create(Ci, $"demo: {(code == FfnCli.Ok ? "finished" : "FAILED")} in {clock.Elapsed.TotalSeconds:F1} s"));
-            if (code == FfnCli.Ok) ctx.Out.WriteLine($"open {Path.Combine(outDir, "run", "report.html")}");
+            if (code == FfnCli.Ok)
+            {
+                ctx.Out.WriteLine($"open {Path.Combine(outDir, "run", "report.html")}");
+                ctx.Out.WriteLine($"3D and every slice in Neuroglancer: ffn view {Path.Combine(outDir, "run")}");
+            }
             return code;
         });
         return cmd;
