@@ -25,7 +25,8 @@ public sealed record ViewerState(string ImageSource, string SegmentationSource, 
             ["dimensions"] = new JsonObject { ["x"] = Dim(VoxelSizeNm.X), ["y"] = Dim(VoxelSizeNm.Y), ["z"] = Dim(VoxelSizeNm.Z) },
             // Voxel centres: Neuroglancer places voxel i over [i, i+1).
             ["position"] = new JsonArray(Shape.X / 2 + 0.5, Shape.Y / 2 + 0.5, Shape.Z / 2 + 0.5),
-            ["crossSectionScale"] = Math.Max(1.0, Math.Max(Shape.Y, Shape.X) / 512.0),
+            // Voxels per screen pixel: the y-x extent fills a panel of about 400 pixels.
+            ["crossSectionScale"] = Math.Max(Shape.Y, Shape.X) / 400.0,
             ["projectionScale"] = Math.Max(Shape.Z, Math.Max(Shape.Y, Shape.X)) * 1.5,
             ["layers"] = new JsonArray(
                 new JsonObject { ["type"] = "image", ["source"] = ImageSource, ["name"] = "em" },
@@ -36,7 +37,7 @@ public sealed record ViewerState(string ImageSource, string SegmentationSource, 
                     ["name"] = "segmentation",
                     ["segments"] = new JsonArray([.. Segments.Select(s => (JsonNode)s.ToString(ci))]),
                 }),
-            ["selectedLayer"] = new JsonObject { ["layer"] = "segmentation", ["visible"] = true },
+            ["selectedLayer"] = new JsonObject { ["layer"] = "segmentation", ["visible"] = false },
             ["layout"] = "4panel",
         };
     }
