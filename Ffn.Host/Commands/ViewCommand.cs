@@ -5,6 +5,7 @@ using Ffn.Host.Viewer;
 using Ffn.Model;
 using Ffn.Model.Blocks;
 using Ffn.Model.Geometry;
+using Ffn.Model.Meshing;
 using Ffn.Model.Reporting;
 using Ffn.Model.Viewing;
 using Ffn.Model.Volumes;
@@ -37,7 +38,10 @@ public static class ViewCommand
             int p = r.GetValue(port);
             if (p is < 0 or > 65535) throw new UsageException($"--port {p}: expected 0-65535");
             var voxelText = r.GetValue(voxel);
-            var (content, state) = Content(r.GetValue(first)!, r.GetValue(second), string.IsNullOrWhiteSpace(voxelText) ? null : Flags.ParseVec("--voxel-size", voxelText));
+            var meshOptions = new MeshOptions(ctx.Config.Get<int>("ffn.mesh.level"), ctx.Config.Get<int>("ffn.mesh.smooth"),
+                ctx.Config.Get<int>("ffn.mesh.block-size"), ctx.Config.Get<int>("ffn.mesh.threads"));
+            var (content, state) = Content(r.GetValue(first)!, r.GetValue(second), string.IsNullOrWhiteSpace(voxelText) ? null : Flags.ParseVec("--voxel-size", voxelText),
+                meshOptions, ctx);
             using var signals = new TerminationSignals(outer);
             await using var server = await ViewServer.StartAsync(r.GetValue(host)!, p, content, signals.Token);
             var url = server.Address + state(server.Address).Fragment;
@@ -53,18 +57,19 @@ public static class ViewCommand
             {
             }
             foreach (var v in content.Volumes.Values) v.Dispose();
+            content.MeshStore?.Dispose();
             return FfnCli.Ok;
         });
         return cmd;
     }
 
     /// <summary>What to serve and the viewer state for a given base address.</summary>
-    private static (ViewContent, Func<Uri, ViewerState>) Content(string firstArg, string? segArg, Vec3i? voxelFlag)
+    private static (ViewContent, Func<Uri, ViewerState>) Content(string firstArg, string? segArg, Vec3i? voxelFlag, MeshOptions meshOptions, CommandContext ctx)
     {
         if (segArg is null)
         {
             if (!Directory.Exists(firstArg)) throw new UsageException($"{firstArg}: no such run directory (to view two volumes, give IMG and SEG)");
-            return RunContent(firstArg, voxelFlag);
+            return RunContent(firstArg, voxelFlag, meshOptions, ctx);
         }
         var voxelSize = voxelFlag ?? Vec3i.One;
         var em = OpenVirtual(VolumeSpec.Parse(firstArg, "raw"), voxelSize);
@@ -76,7 +81,7 @@ public static class ViewCommand
             a => new ViewerState($"zarr://{a}vol/em/", $"zarr://{a}vol/seg/", null, em.Shape, voxelSize));
     }
 
-    private static (ViewContent, Func<Uri, ViewerState>) RunContent(string runDir, Vec3i? voxelFlag)
+    private static (ViewContent, Func<Uri, ViewerState>) RunContent(string runDir, Vec3i? voxelFlag, MeshOptions meshOptions, CommandContext ctx)
     {
         var files = new ServedTree(runDir);
         var manifest = RunManifest.Load(runDir);
@@ -85,10 +90,13 @@ public static class ViewCommand
         var labels = Path.Combine(store, "labels", OmeZarrImage.LabelsName);
         if (File.Exists(Path.Combine(store, ZarrGroup.AttributesFile)) && File.Exists(Path.Combine(labels, ZarrGroup.AttributesFile)))
         {
-            using var seg = ZarrVolumeReader.Open(Path.Combine(labels, "0"), store);
-            var shape = seg.Info.Shape;
-            return (new ViewContent(files, new Dictionary<string, VirtualZarr>(), null),
-                a => new ViewerState($"zarr://{a}data/final_result.zarr/", $"zarr://{a}data/final_result.zarr/labels/{OmeZarrImage.LabelsName}/", null, shape, voxelSize));
+            Vec3i shape;
+            using (var seg = ZarrVolumeReader.Open(Path.Combine(labels, "0"), store)) shape = seg.Info.Shape;
+            // Meshes are made when the viewer first asks for an object, and cached in RUN_DIR/meshes (ffn mesh's settings).
+            var meshes = MeshStore.Open(runDir, meshOptions, ctx.Progress);
+            return (new ViewContent(files, new Dictionary<string, VirtualZarr>(), MeshFiles(meshes)) { MeshStore = meshes },
+                a => new ViewerState($"zarr://{a}data/final_result.zarr/", $"zarr://{a}data/final_result.zarr/labels/{OmeZarrImage.LabelsName}/",
+                    $"precomputed://{a}mesh", shape, voxelSize));
         }
         // A run made without the zarr output: its HDF5/TIFF result and its input, as zarr made on the fly.
         var run = RunRecord.Load(runDir);
@@ -106,6 +114,23 @@ public static class ViewCommand
         return (new ViewContent(files, volumes, null),
             a => new ViewerState($"zarr://{a}vol/em/", $"zarr://{a}vol/seg/", null, segVol.Shape, voxelSize));
     }
+
+    /// <summary>The legacy mesh source: info, ID:0 manifests and ID.frag fragments, built on first request.</summary>
+    private static Func<string, byte[]?> MeshFiles(MeshStore store) => key =>
+    {
+        if (key == "info") return System.Text.Encoding.UTF8.GetBytes(LegacyMeshFormat.InfoJson);
+        bool manifest = key.EndsWith(":0", StringComparison.Ordinal);
+        var idText = manifest ? key[..^2] : key.EndsWith(".frag", StringComparison.Ordinal) ? key[..^5] : null;
+        if (idText is null || !ulong.TryParse(idText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong id)) return null;
+        try
+        {
+            return manifest ? System.Text.Encoding.UTF8.GetBytes(store.Manifest(id)) : File.ReadAllBytes(store.GetOrBuild(id));
+        }
+        catch (InputException)
+        {
+            return null; // no such object
+        }
+    };
 
     private static VirtualZarr OpenVirtual(VolumeSpec spec, Vec3i voxelSize)
     {

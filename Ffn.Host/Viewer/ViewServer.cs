@@ -13,7 +13,11 @@ using Microsoft.Extensions.Logging;
 namespace Ffn.Host.Viewer;
 
 /// <summary>What one `ffn view` serves: a folder's files under /data/, volumes as zarr under /vol/NAME/, meshes under /mesh/.</summary>
-public sealed record ViewContent(ServedTree? Files, IReadOnlyDictionary<string, VirtualZarr> Volumes, Func<string, byte[]?>? Meshes);
+public sealed record ViewContent(ServedTree? Files, IReadOnlyDictionary<string, VirtualZarr> Volumes, Func<string, byte[]?>? Meshes)
+{
+    /// <summary>The mesh cache behind <see cref="Meshes"/>, disposed with the server's content.</summary>
+    public Ffn.Model.Meshing.MeshStore? MeshStore { get; init; }
+}
 
 /// <summary>
 /// The `ffn view` web server (Kestrel): the embedded Neuroglancer client at /, a run directory's files at /data/
@@ -94,7 +98,8 @@ public sealed class ViewServer : IAsyncDisposable
         }
         if (path.StartsWith("/mesh/", StringComparison.Ordinal) && content.Meshes is { } meshes)
         {
-            var bytes = meshes(path["/mesh/".Length..]);
+            var key = path["/mesh/".Length..];
+            var bytes = await Task.Run(() => meshes(key), http.RequestAborted);
             if (bytes is null) await NotFound(http);
             else await SendBytes(http, bytes, "application/octet-stream");
             return;

@@ -56,6 +56,23 @@ public class ViewCommandTests
         var zarray = JsonNode.Parse(await meta.Content.ReadAsStringAsync())!;
         Assert.Equal("[24,40,44]", zarray["shape"]!.ToJsonString());
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(new Uri(baseUri, em + ".zattrs"))).StatusCode);
+        if (outputs.Contains("zarr"))
+        {
+            // The mesh source: info, then an object's manifest and its fragment, made on this first request.
+            Assert.Equal($"precomputed://{baseUri}mesh", (string)layers[1]!["source"]![1]!);
+            var info = JsonNode.Parse(await Http.GetStringAsync(new Uri(baseUri, "mesh/info")))!;
+            Assert.Equal("neuroglancer_legacy_mesh", (string)info["@type"]!);
+            using var labels = Ffn.Model.Volumes.VolumeStore.OpenRead(new Ffn.Model.Volumes.VolumeSpec(Path.Combine(run, "final_result.h5"), "segmentation", Ffn.Model.Volumes.VolumeFormat.Hdf5));
+            var ids = ((Ffn.Model.Volumes.Volume<uint>)labels.Read(labels.Info.Box)).Data;
+            uint id = ids.Where(v => v != 0).GroupBy(v => v).MaxBy(g => g.Count())!.Key;
+            var manifest = JsonNode.Parse(await Http.GetStringAsync(new Uri(baseUri, $"mesh/{id}:0")))!;
+            var fragment = await Http.GetByteArrayAsync(new Uri(baseUri, "mesh/" + (string)manifest["fragments"]![0]!));
+            uint vertices = BitConverter.ToUInt32(fragment, 0);
+            Assert.True(vertices > 8, $"object {id}: {vertices} vertices");
+            Assert.Equal(0, (fragment.Length - 4 - vertices * 12) % 12); // whole triangles of uint32 indices follow
+            Assert.True(File.Exists(Path.Combine(run, "meshes", $"{id}.frag")), "the mesh is cached in RUN_DIR/meshes");
+            Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync(new Uri(baseUri, "mesh/999999:0"))).StatusCode);
+        }
 
         FfnProcess.Terminate(view);
         Assert.True(view.WaitForExit(TimeSpan.FromSeconds(30)), view.Log);
