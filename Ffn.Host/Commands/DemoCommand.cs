@@ -141,7 +141,9 @@ public static class DemoCommand
         }
         return Ffn(ctx, "run", "--input", input + ":raw", "--model", model, "--output", Path.Combine(outDir, "run"),
             "--block-shape", g.Block.ToString(), "--overlap", g.Overlap.ToString(), "--merge", "overlap",
-            "--workers", g.Workers.ToString(Ci), "--threads", g.Threads.ToString(Ci), "--report", "true");
+            "--workers", g.Workers.ToString(Ci), "--threads", g.Threads.ToString(Ci), "--report", "true",
+            // FIB-25 is 10 nm isotropic (samples/fib25/NOTES.md): the OME-Zarr scale and ffn view's; uniform, so seeds do not move.
+            "--voxel-size", "10,10,10");
     }
 
     private static string ModelConfigPath(string pkl) => Path.ChangeExtension(pkl, ".json");
