@@ -145,6 +145,8 @@ public static class FfnCli
         root.Subcommands.Add(EvalCommand.Create(ctx));
         root.Subcommands.Add(StitchCommand.Create(ctx));
         root.Subcommands.Add(ExportCommand.Create(ctx));
+        root.Subcommands.Add(ViewCommand.Create(ctx));
+        root.Subcommands.Add(MeshCommand.Create(ctx));
         root.Subcommands.Add(ReportCommand.Create(ctx));
         root.Subcommands.Add(DemoCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));

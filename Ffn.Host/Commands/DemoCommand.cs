@@ -65,7 +65,11 @@ public static class DemoCommand
             var clock = Stopwatch.StartNew();
             int code = scratch is not null ? FromScratch(ctx, outDir, run, scratch) : Sample(ctx, root, outDir, run);
             ctx.Out.WriteLine(string.Create(Ci, $"demo: {(code == FfnCli.Ok ? "finished" : "FAILED")} in {clock.Elapsed.TotalSeconds:F1} s"));
-            if (code == FfnCli.Ok) ctx.Out.WriteLine($"open {Path.Combine(outDir, "run", "report.html")}");
+            if (code == FfnCli.Ok)
+            {
+                ctx.Out.WriteLine($"open {Path.Combine(outDir, "run", "report.html")}");
+                ctx.Out.WriteLine($"3D and every slice in Neuroglancer: ffn view {Path.Combine(outDir, "run")}");
+            }
             return code;
         });
         return cmd;
@@ -137,7 +141,9 @@ public static class DemoCommand
         }
         return Ffn(ctx, "run", "--input", input + ":raw", "--model", model, "--output", Path.Combine(outDir, "run"),
             "--block-shape", g.Block.ToString(), "--overlap", g.Overlap.ToString(), "--merge", "overlap",
-            "--workers", g.Workers.ToString(Ci), "--threads", g.Threads.ToString(Ci), "--report", "true");
+            "--workers", g.Workers.ToString(Ci), "--threads", g.Threads.ToString(Ci), "--report", "true",
+            // FIB-25 is 10 nm isotropic (samples/fib25/NOTES.md): the OME-Zarr scale and ffn view's; uniform, so seeds do not move.
+            "--voxel-size", "10,10,10");
     }
 
     private static string ModelConfigPath(string pkl) => Path.ChangeExtension(pkl, ".json");

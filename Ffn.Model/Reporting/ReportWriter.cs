@@ -133,6 +133,7 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
         var stitch = run.Stitch;
         sb.Append("<h2>Overview</h2><table class=\"kv\">");
         Row(sb, "input", run.Input ?? "?");
+        Row(sb, "look around in 3D", $"ffn view {run.Directory} (Neuroglancer, served from this machine; prints the URL to open)");
         Row(sb, "volume shape z,y,x", shape?.ToString() ?? run.Manifest.GetValueOrDefault("input_shape_zyx") ?? "?");
         if (run.Roi != null) Row(sb, "region of interest z,y,x", $"{run.Roi} of the input's {run.Manifest.GetValueOrDefault("input_shape_zyx") ?? "?"}");
         Row(sb, "model sha256", run.Manifest.GetValueOrDefault("model_sha256") ?? "?");

@@ -121,6 +121,12 @@ public class DefaultsAgreeWithHoconTests
             Same($"ffn.{section}.drain-timeout", w.DrainTimeout.TotalSeconds);
         }
 
+        var mesh = new Ffn.Model.Meshing.MeshOptions();
+        Same("ffn.mesh.level", mesh.Level);
+        Same("ffn.mesh.smooth", mesh.Smooth);
+        Same("ffn.mesh.block-size", mesh.BlockSize);
+        Same("ffn.mesh.threads", mesh.Parallelism);
+
         var k = new KernelGuardOptions();
         Same("ffn.torch.self-check", k.Mode.ToString());
         Same("ffn.torch.cpu-kernels", k.Requested);
