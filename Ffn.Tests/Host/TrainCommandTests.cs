@@ -11,6 +11,7 @@ namespace Ffn.Tests.Host;
 
 /// <summary>`ffn train` end to end: a tiny run, its resume, fine-tuning both foreign checkpoints, and bad input.</summary>
 [Trait("Category", "Numerics")]
+[Trait("Purpose", "Training")]
 public class TrainCommandTests
 {
     private static string[] Tiny(TrainingTestData t, string ck, params string[] more) =>

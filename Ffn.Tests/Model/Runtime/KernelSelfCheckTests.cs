@@ -13,6 +13,7 @@ namespace Ffn.Tests.Model.Runtime;
 public class KernelSelfCheckTests
 {
     [Trait("Category", "Numerics")]
+    [Trait("Purpose", "Training")] // every case, backward ones included
     [Fact]
     public void Kernels_in_use_pass_the_self_check()
     {

@@ -17,6 +17,7 @@ public sealed class ProcessWideKernels;
 /// </summary>
 [Collection(nameof(ProcessWideKernels))]
 [Trait("Category", "Numerics")]
+[Trait("Purpose", "Training")]
 public class TrainingNumericsTests
 {
     private const int Batch = 4, Steps = 25;

@@ -14,6 +14,7 @@ namespace Ffn.Tests.Model.Training;
 /// Adam) against Python PyTorch's own BCEWithLogits, clip_grad_value_ and torch.optim on the same weights and batch.
 /// </summary>
 [Trait("Category", "Numerics")]
+[Trait("Purpose", "Training")]
 public class TrainingStepOracleTests
 {
     private const string Oracle = """
