@@ -37,6 +37,9 @@ public static class ViewCommand
         {
             int p = r.GetValue(port);
             if (p is < 0 or > 65535) throw new UsageException($"--port {p}: expected 0-65535");
+            var hostText = r.GetValue(host)!;
+            if (hostText != "localhost" && !System.Net.IPAddress.TryParse(hostText, out _))
+                throw new UsageException($"--host {hostText}: give an IP address (127.0.0.1, 0.0.0.0 for every interface) or localhost");
             var voxelText = r.GetValue(voxel);
             var meshOptions = new MeshOptions(ctx.Config.Get<int>("ffn.mesh.level"), ctx.Config.Get<int>("ffn.mesh.smooth"),
                 ctx.Config.Get<int>("ffn.mesh.block-size"), ctx.Config.Get<int>("ffn.mesh.threads"));
@@ -57,7 +60,7 @@ public static class ViewCommand
             {
             }
             foreach (var v in content.Volumes.Values) v.Dispose();
-            content.MeshStore?.Dispose();
+            if (content.MeshStore is { IsValueCreated: true } store) store.Value.Dispose();
             return FfnCli.Ok;
         });
         return cmd;
@@ -93,7 +96,9 @@ public static class ViewCommand
             Vec3i shape;
             using (var seg = ZarrVolumeReader.Open(Path.Combine(labels, "0"), store)) shape = seg.Info.Shape;
             // Meshes are made when the viewer first asks for an object, and cached in RUN_DIR/meshes (ffn mesh's settings).
-            var meshes = MeshStore.Open(runDir, meshOptions, ctx.Progress);
+            // The store opens on that first request too: building its object index reads the whole segmentation, which
+            // must not delay the URL.
+            var meshes = new Lazy<MeshStore>(() => MeshStore.Open(runDir, meshOptions, ctx.Progress), LazyThreadSafetyMode.ExecutionAndPublication);
             return (new ViewContent(files, new Dictionary<string, VirtualZarr>(), MeshFiles(meshes)) { MeshStore = meshes },
                 a => new ViewerState($"zarr://{a}data/final_result.zarr/", $"zarr://{a}data/final_result.zarr/labels/{OmeZarrImage.LabelsName}/",
                     $"precomputed://{a}mesh", shape, voxelSize));
@@ -116,7 +121,7 @@ public static class ViewCommand
     }
 
     /// <summary>The legacy mesh source: info, ID:0 manifests and ID.frag fragments, built on first request.</summary>
-    private static Func<string, byte[]?> MeshFiles(MeshStore store) => key =>
+    private static Func<string, byte[]?> MeshFiles(Lazy<MeshStore> lazy) => key =>
     {
         if (key == "info") return System.Text.Encoding.UTF8.GetBytes(LegacyMeshFormat.InfoJson);
         bool manifest = key.EndsWith(":0", StringComparison.Ordinal);
@@ -124,6 +129,7 @@ public static class ViewCommand
         if (idText is null || !ulong.TryParse(idText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong id)) return null;
         try
         {
+            var store = lazy.Value;
             return manifest ? System.Text.Encoding.UTF8.GetBytes(store.Manifest(id)) : File.ReadAllBytes(store.GetOrBuild(id));
         }
         catch (InputException)

@@ -16,7 +16,7 @@ namespace Ffn.Host.Viewer;
 public sealed record ViewContent(ServedTree? Files, IReadOnlyDictionary<string, VirtualZarr> Volumes, Func<string, byte[]?>? Meshes)
 {
     /// <summary>The mesh cache behind <see cref="Meshes"/>, disposed with the server's content.</summary>
-    public Ffn.Model.Meshing.MeshStore? MeshStore { get; init; }
+    public Lazy<Ffn.Model.Meshing.MeshStore>? MeshStore { get; init; }
 }
 
 /// <summary>
@@ -44,9 +44,9 @@ public sealed class ViewServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
         {
-            if (IPAddress.TryParse(host, out var ip)) k.Listen(ip, port);
-            else if (host == "localhost") k.ListenLocalhost(port);
-            else k.ListenAnyIP(port);
+            // Never all interfaces by accident: a name other than localhost is refused, not widened to 0.0.0.0.
+            if (host == "localhost") k.ListenLocalhost(port);
+            else k.Listen(IPAddress.TryParse(host, out var ip) ? ip : throw new ArgumentException($"--host {host}: not an IP address"), port);
         });
         var app = builder.Build();
         app.Use(async (http, next) =>

@@ -89,5 +89,8 @@ public class ViewCommandTests
         r = Cli.Run("view", tmp.Path, "--port", "70000");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--port 70000", r.Err);
+        r = Cli.Run("view", tmp.Path, "--host", "some-host-name"); // never widened to every interface
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--host some-host-name: give an IP address", r.Err);
     }
 }
