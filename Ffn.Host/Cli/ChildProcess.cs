@@ -14,7 +14,9 @@ public static class ChildProcess
     {
         var self = Environment.ProcessPath ?? "dotnet";
         var selfName = Path.GetFileNameWithoutExtension(self);
+#pragma warning disable IL3000 // empty in a single file, which is then the ffn executable itself: handled below
         var dll = typeof(ChildProcess).Assembly.Location;
+#pragma warning restore IL3000
         if (string.IsNullOrEmpty(dll) || selfName == "ffn") return StartInfo(self, args);
         var dotnet = selfName == "dotnet" ? self : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
         return StartInfo(dotnet, args.Prepend(dll));

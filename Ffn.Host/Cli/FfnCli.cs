@@ -41,6 +41,7 @@ public static class FfnCli
                 stderr.WriteLine($"Run '{name} --help' for usage.");
                 return UsageError;
             }
+            SelectLibTorch(parsed, root);
             return parsed.Invoke(new InvocationConfiguration
             {
                 Output = stdout,
@@ -54,9 +55,30 @@ public static class FfnCli
         }
     }
 
+    /// <summary>
+    /// Chooses this process's libtorch before any command touches TorchSharp: --libtorch, else $FFN_LIBTORCH, else
+    /// HOCON ffn.torch.libtorch, else the bundled one. Child processes (the kernel probe) inherit the choice.
+    /// </summary>
+    private static void SelectLibTorch(ParseResult parsed, RootCommand root)
+    {
+        var option = (Option<string>)root.Options.First(o => o.Name == LibTorchFlag);
+        var env = Environment.GetEnvironmentVariable(Ffn.Model.Runtime.LibTorchSource.Variable);
+        var (dir, what) =
+            parsed.GetResult(option) is { Implicit: false } ? (parsed.GetValue(option), $"{LibTorchFlag} {parsed.GetValue(option)}")
+            : !string.IsNullOrWhiteSpace(env) ? (env, $"{Ffn.Model.Runtime.LibTorchSource.Variable}={env}")
+            : (parsed.GetValue(option), $"config key ffn.torch.libtorch ({parsed.GetValue(option)})");
+        Ffn.Model.Runtime.LibTorchSource.Select(dir, what);
+        if (Ffn.Model.Runtime.LibTorchSource.Directory is { } d) Environment.SetEnvironmentVariable(Ffn.Model.Runtime.LibTorchSource.Variable, d.Path);
+    }
+
+    private const string LibTorchFlag = "--libtorch";
+
     private static int Report(Exception e, TextWriter stderr, bool verbose)
     {
         while (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerException!;
+        // A build without libtorch, run where none was named or found: the first network call fails to bind.
+        if (Ffn.Model.Runtime.LibTorchSource.Missing is { } missing && Chain(e).Any(x => x is DllNotFoundException))
+            e = new UsageException(missing);
         int code;
         string msg;
         switch (e)
@@ -86,6 +108,11 @@ public static class FfnCli
         if (verbose) stderr.WriteLine(e.ToString());
         else if (code == RuntimeError) stderr.WriteLine("(run with --verbose for details)");
         return code;
+    }
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException) yield return x;
     }
 
     /// <summary>`ffn model forward`: the command as typed (the root command's own name is the executable's).</summary>
@@ -132,6 +159,10 @@ public static class FfnCli
             "block-wise inference as a fault-tolerant actor pipeline.");
         root.Options.Add(new Option<bool>("--verbose") { Description = "Print stack traces and details on errors", Recursive = true });
         root.Options.Add(new Option<string>("--config") { Description = "HOCON file overriding hocon/ffn.conf defaults", Recursive = true });
+        var libtorch = Flags.Make<string>(ctx, "torch", LibTorchFlag,
+            $"Run the libtorch in DIR (a PyTorch install's torch/lib or an unpacked libtorch's lib folder; CUDA when it has it) instead of the bundled CPU one (env {Ffn.Model.Runtime.LibTorchSource.Variable})");
+        libtorch.Recursive = true;
+        root.Options.Add(libtorch);
         root.Subcommands.Add(SynthCommand.Create(ctx));
         root.Subcommands.Add(StatsCommand.Create(ctx));
         root.Subcommands.Add(ModelCommand.Create(ctx));

@@ -35,6 +35,7 @@ public sealed class KernelFlags
 
     public KernelGuardOptions Options(ParseResult r, KernelPurpose purpose)
     {
+        LibTorchSource.RequireAvailable();
         var given = r.GetResult(SelfCheck) is { Implicit: false };
         var env = Environment.GetEnvironmentVariable(SelfCheckVariable);
         var (mode, what) = given || string.IsNullOrEmpty(env) ? (r.GetValue(SelfCheck)!, $"--self-check {r.GetValue(SelfCheck)}") : (env, $"{SelfCheckVariable}={env}");

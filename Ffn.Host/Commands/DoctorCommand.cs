@@ -47,7 +47,8 @@ public static class DoctorCommand
         var plus = info.IndexOf('+');
         var chosen = training.Verdict.ChosenProbe;
         var loaded = LibTorch.LoadedFrom;
-        var torchSharpNative = loaded is null ? null : Path.Combine(Path.GetDirectoryName(loaded)!, "libLibTorchSharp.so");
+        // TorchSharp's glue sits beside ffn, which is beside libtorch only when libtorch is the bundled one.
+        var torchSharpNative = MappedLibrary("libLibTorchSharp.so") ?? (loaded is null ? null : Path.Combine(Path.GetDirectoryName(loaded)!, "libLibTorchSharp.so"));
         var glibcxx = GlibcxxCheck.Check(torchSharpNative);
         var gpus = NvidiaDevices.Query();
         bool cuda = torch.cuda.is_available();
@@ -83,7 +84,8 @@ public static class DoctorCommand
             },
             ["libtorch"] = new JsonObject
             {
-                ["version"] = LibTorch.Version, ["path"] = loaded, ["build_id"] = LibTorch.BuildId, ["mkl"] = LibTorch.MklVersion,
+                ["version"] = LibTorch.Version, ["source"] = LibTorchSource.Description, ["path"] = loaded,
+                ["version_file"] = LibTorchSource.Directory?.VersionFile, ["loaded_copies"] = Array(LibTorchSource.MappedCpuLibraries()), ["build_id"] = LibTorch.BuildId, ["mkl"] = LibTorch.MklVersion,
                 ["aten_cpu_capability"] = LibTorch.CpuCapability, ["aten_cpu_capability_cap"] = NativeEnvironment.Get(KernelGuard.AtenCapabilityVariable),
             },
             ["threads"] = new JsonObject { ["intra_op"] = torch.get_num_threads(), ["inter_op"] = torch.get_num_interop_threads(), ["backend"] = ParallelBackend() },
@@ -125,6 +127,15 @@ public static class DoctorCommand
             ["check_seconds"] = Math.Round(p.CheckSeconds, 3), ["wall_seconds"] = Math.Round(p.WallSeconds, 3),
         })]),
     };
+
+    private static string? MappedLibrary(string name)
+    {
+        const string maps = "/proc/self/maps";
+        if (!File.Exists(maps)) return null;
+        foreach (var line in File.ReadLines(maps))
+            if (line.IndexOf('/') is var slash and >= 0 && line.EndsWith("/" + name, StringComparison.Ordinal)) return line[slash..];
+        return null;
+    }
 
     private static JsonArray Array(IEnumerable<string> items) => new([.. items.Select(s => (JsonNode)JsonValue.Create(s)!)]);
 
@@ -189,7 +200,7 @@ public static class DoctorCommand
             ("probes", Each(Probes)),
             ("verdict file", Each(v => S(v["cache_file"]))),
             ("cpu kernels", $"{S(applied["chosen"])} ({S(sc["applied"])}'s choice): oneDNN {S(dn["version"])} {(dn["enabled"]!.GetValue<bool>() ? $"runs \"{S(dn["isa_in_use"])}\" ({string.Join(", ", dn["implementations"]!.AsArray().Select(S))})" : "off")}"),
-            ("libtorch", $"{S(lt["version"])} from {S(lt["path"])} (build id {S(lt["build_id"])}), MKL {S(lt["mkl"])}, ATen CPU capability {S(lt["aten_cpu_capability"])}"),
+            ("libtorch", $"{S(lt["version"])} ({S(lt["source"])}) from {S(lt["path"])} (build id {S(lt["build_id"])}), MKL {S(lt["mkl"])}, ATen CPU capability {S(lt["aten_cpu_capability"])}"),
             ("threads", $"{S(th["intra_op"])} intra-op, {S(th["inter_op"])} inter-op ({S(th["backend"])})"),
             ("cuda", (cu["available"]!.GetValue<bool>() ? $"available, {S(cu["libtorch_devices"])} device(s)" : "not available in this libtorch")
                      + (cu["driver"] is null ? $"; {S(cu["note"])}" : $"; NVIDIA driver {S(cu["driver"])}: " + (devices.Count > 0 ? string.Join("; ", devices) : "no devices"))),

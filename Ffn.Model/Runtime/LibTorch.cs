@@ -36,7 +36,11 @@ public static partial class LibTorch
     private static readonly Lazy<string> Config = new(() => ReadString(ShowConfig));
 
     /// <summary>Loads TorchSharp and libtorch (without running a kernel).</summary>
-    public static void EnsureLoaded() => _ = torch.get_num_threads();
+    public static void EnsureLoaded()
+    {
+        LibTorchSource.RequireAvailable();
+        _ = torch.get_num_threads();
+    }
 
     public static bool OneDnnEnabled
     {
@@ -96,6 +100,16 @@ public static partial class LibTorch
 
     /// <summary>The GNU build id of the loaded libtorch_cpu.so: the same id is the same binary.</summary>
     public static string BuildId => LoadedFrom is { } p ? ElfBuildId.Read(p) ?? "unknown" : "unknown";
+
+    /// <summary>
+    /// TORCH_VERSION from the build configuration of a libtorch_cpu.so loaded at <paramref name="handle"/>, without
+    /// TorchSharp (which may not bind to a libtorch of another version).
+    /// </summary>
+    public static unsafe string? VersionOf(IntPtr handle)
+    {
+        if (!NativeLibrary.TryGetExport(handle, "_ZN2at11show_configB5cxx11Ev", out var export)) return null;
+        return Match(ReadString(p => ((delegate* unmanaged<IntPtr, IntPtr>)export)(p)), @"TORCH_VERSION=([^,\s]+)");
+    }
 
     private static string? Match(string text, string pattern)
     {

@@ -25,9 +25,12 @@ public static class Cli
     public static CliResult RunProcess(IReadOnlyDictionary<string, string?> env, params string[] args) => RunProcess(env, TimeSpan.FromMinutes(10), args);
 
     /// <summary>As above, killed after <paramref name="timeout"/> (a TimeoutException) so that a hang fails the test.</summary>
-    public static CliResult RunProcess(IReadOnlyDictionary<string, string?> env, TimeSpan timeout, params string[] args)
+    public static CliResult RunProcess(IReadOnlyDictionary<string, string?> env, TimeSpan timeout, params string[] args) =>
+        RunProcessAt(Path.Combine(AppContext.BaseDirectory, "ffn.dll"), env, timeout, args);
+
+    /// <summary>The ffn.dll at <paramref name="dll"/> (another build or a copy of this one) as a real process.</summary>
+    public static CliResult RunProcessAt(string dll, IReadOnlyDictionary<string, string?> env, TimeSpan timeout, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "ffn.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (k, v) in env)
             if (v is null) psi.Environment.Remove(k);
