@@ -157,9 +157,9 @@ public sealed class RunCoordinator : ReceiveActor, IWithTimers
             return;
         }
         Timers.Cancel(("deadline", m.BlockId));
-        _scheduler.Complete(m.BlockId, m.Attempt, m.WorkerId, m.ResultPath, m.Seconds, m.Counters);
+        _scheduler.Complete(m.BlockId, m.Attempt, m.WorkerId, m.ResultPath, m.Seconds, m.Counters, m.Device);
         var spec = _scheduler.Blocks[m.BlockId].Spec;
-        Progress($"block {spec.Name}: {m.Objects} objects in {m.Seconds:F1} s on {ShortName(m.WorkerId)} (attempt {m.Attempt})");
+        Progress($"block {spec.Name}: {m.Objects} objects in {m.Seconds:F1} s on {ShortName(m.WorkerId)}{(m.Device is { } d ? $" ({d})" : "")} (attempt {m.Attempt})");
         _stitcher.Tell(new BlockReady(_runId, m.BlockId, m.ResultPath));
         MaybeFinish();
     }

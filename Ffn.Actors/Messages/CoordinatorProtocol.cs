@@ -13,9 +13,9 @@ public sealed record AssignBlock(RunJob Job, BlockSpec Block, int Attempt) : IWi
     public int BlockId => Block.Index;
 }
 
-/// <summary>Worker → coordinator: the block's result is committed at ResultPath.</summary>
+/// <summary>Worker → coordinator: the block's result is committed at ResultPath; Device is where it ran (cpu, cuda:N).</summary>
 public sealed record BlockCompleted(string RunId, int BlockId, int Attempt, string WorkerId, string ResultPath, int Objects,
-    IReadOnlyDictionary<string, long> Counters, double Seconds) : IWithBlockId;
+    IReadOnlyDictionary<string, long> Counters, double Seconds, string? Device = null) : IWithBlockId;
 
 /// <summary>Worker → coordinator: the attempt failed; the coordinator decides whether to retry.</summary>
 public sealed record BlockFailed(string RunId, int BlockId, int Attempt, string WorkerId, string Error, double Seconds) : IWithBlockId;

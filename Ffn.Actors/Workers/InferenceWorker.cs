@@ -19,6 +19,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     private readonly IActorRef _log;
     private readonly string _id;
     private readonly InFlightBlocks? _inFlight;
+    private readonly string _device;
     private (string RunId, IBlockProcessor Processor)? _processor;
     private CancellationTokenSource? _cancel;
     // The current block's thread, until this worker has taken its Finished.
@@ -28,8 +29,10 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public InferenceWorker(IActorRef coordinator, BlockProcessorFactory makeProcessor, TimeSpan requestEvery, IActorRef log, InFlightBlocks? inFlight)
+    public InferenceWorker(IActorRef coordinator, BlockProcessorFactory makeProcessor, TimeSpan requestEvery, IActorRef log, InFlightBlocks? inFlight,
+        string device)
     {
+        _device = device;
         _log = log;
         _inFlight = inFlight;
         _coordinator = coordinator;
@@ -52,8 +55,10 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     }
 
     /// <param name="log">Where this worker's lines go (this node's <see cref="LineLog"/>, or the run's client).</param>
-    public static Props Props(IActorRef coordinator, BlockProcessorFactory makeProcessor, TimeSpan requestEvery, IActorRef log, InFlightBlocks? inFlight = null) =>
-        Akka.Actor.Props.Create(() => new InferenceWorker(coordinator, makeProcessor, requestEvery, log, inFlight));
+    /// <param name="device">Where this worker's model lives and runs (cpu, cuda:N).</param>
+    public static Props Props(IActorRef coordinator, BlockProcessorFactory makeProcessor, TimeSpan requestEvery, IActorRef log, InFlightBlocks? inFlight = null,
+        string device = "cpu") =>
+        Akka.Actor.Props.Create(() => new InferenceWorker(coordinator, makeProcessor, requestEvery, log, inFlight, device));
 
     protected override void PreStart()
     {
@@ -89,19 +94,20 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         }
         _current = (m, Sender);
         // Idle time between handing in a block and getting the next: the pull protocol's overhead per block.
-        _log.Tell(new LogLine($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} of run {m.RunId} started after {_idle.Elapsed.TotalMilliseconds:F0} ms idle"));
+        _log.Tell(new LogLine($"{Self.Path.Name} ({_device}): block {m.BlockId} attempt {m.Attempt} of run {m.RunId} started after {_idle.Elapsed.TotalMilliseconds:F0} ms idle"));
         _cancel = new CancellationTokenSource();
         var token = _cancel.Token;
         var spec = m.Block;
         var self = Self;
         var cached = _processor;
+        var device = _device;
         var block = Task.Factory.StartNew(() =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IBlockProcessor? made = null;
             try
             {
-                var p = cached is { } c && c.RunId == m.RunId ? c.Processor : made = _makeProcessor(m.Job.Settings, m.Job.RunDir);
+                var p = cached is { } c && c.RunId == m.RunId ? c.Processor : made = _makeProcessor(m.Job.Settings, m.Job.RunDir, device);
                 return new Finished(m, p.Process(spec, token), null, clock.Elapsed.TotalSeconds, made);
             }
             catch (Exception e)
@@ -132,7 +138,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         _block = null;
         _log.Tell(new LogLine($"{Self.Path.Name}: block {m.BlockId} attempt {m.Attempt} {(f.Outcome != null ? "committed" : "failed")} in {f.Seconds:F1} s"));
         if (f.Outcome is { } o)
-            c.From.Tell(new BlockCompleted(m.RunId, m.BlockId, m.Attempt, _id, o.ResultPath, o.Objects, o.Counters, o.Seconds));
+            c.From.Tell(new BlockCompleted(m.RunId, m.BlockId, m.Attempt, _id, o.ResultPath, o.Objects, o.Counters, o.Seconds, _device));
         else
             c.From.Tell(new BlockFailed(m.RunId, m.BlockId, m.Attempt, _id, Describe(f.Error), f.Seconds));
         _coordinator.Tell(new RequestWork(_id));

@@ -4,8 +4,9 @@ using Ffn.Model.Blocks;
 namespace Ffn.Actors.Workers;
 
 /// <summary>
-/// Keeps N inference workers alive on this node: a worker that stops (abandoned after a deadline, or crashed past
-/// its restart budget) is replaced after a delay, and the new one registers with the coordinator by itself.
+/// Keeps N inference workers alive on this node, each in a slot bound to one device: a worker that stops (abandoned
+/// after a deadline, or crashed past its restart budget) is replaced on the same device after a delay, and the new
+/// one registers with the coordinator by itself.
 /// </summary>
 public sealed class WorkerPool : ReceiveActor, IWithTimers
 {
@@ -15,6 +16,7 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
     private readonly IActorRef _log;
     private readonly InFlightBlocks? _inFlight;
     private int _serial;
+    private readonly Dictionary<IActorRef, int> _slots = [];
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -25,13 +27,14 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
         _settings = settings;
         _log = log;
         _inFlight = inFlight;
-        for (int i = 0; i < settings.Workers; i++) Spawn();
-        Receive<Terminated>(_ =>
+        for (int i = 0; i < settings.Workers; i++) Spawn(i);
+        Receive<Terminated>(t =>
         {
-            if (_settings.ReplaceDelay > TimeSpan.Zero) Timers.StartSingleTimer(("replace", ++_serial), Replace.Instance, _settings.ReplaceDelay);
-            else Spawn();
+            if (!_slots.Remove(t.ActorRef, out var slot)) return;
+            if (_settings.ReplaceDelay > TimeSpan.Zero) Timers.StartSingleTimer(("replace", ++_serial), new Replace(slot), _settings.ReplaceDelay);
+            else Spawn(slot);
         });
-        Receive<Replace>(_ => Spawn());
+        Receive<Replace>(r => Spawn(r.Slot));
     }
 
     /// <param name="log">Where the workers' lines go (this node's <see cref="LineLog"/>, or the run's client).</param>
@@ -43,14 +46,13 @@ public sealed class WorkerPool : ReceiveActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_settings.MaxRestarts, _settings.RestartWindow, localOnlyDecider: _ => Directive.Restart);
 
-    private void Spawn()
+    private void Spawn(int slot)
     {
-        var w = Context.ActorOf(InferenceWorker.Props(_coordinator, _makeProcessor, _settings.RequestInterval, _log, _inFlight), $"worker-{++_serial}");
+        var device = _settings.DeviceOf(slot);
+        var w = Context.ActorOf(InferenceWorker.Props(_coordinator, _makeProcessor, _settings.RequestInterval, _log, _inFlight, device), $"worker-{++_serial}");
         Context.Watch(w);
+        _slots[w] = slot;
     }
 
-    private sealed class Replace
-    {
-        public static readonly Replace Instance = new();
-    }
+    private sealed record Replace(int Slot);
 }

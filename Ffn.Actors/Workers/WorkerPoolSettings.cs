@@ -5,6 +5,14 @@ public sealed record WorkerPoolSettings
 {
     public int Workers { get; init; } = 1;
 
+    /// <summary>
+    /// The devices workers run on: worker slot i uses Devices[i mod count], so `--devices cuda:0,cuda:1
+    /// --workers-per-device 2` spreads four workers over both GPUs. Each worker holds its own model copy there.
+    /// </summary>
+    public IReadOnlyList<string> Devices { get; init; } = ["cpu"];
+
+    public string DeviceOf(int slot) => Devices[slot % Devices.Count];
+
     /// <summary>A stopped worker (abandoned after a deadline, or past its restart budget) is replaced after this.</summary>
     public TimeSpan ReplaceDelay { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -14,7 +14,8 @@ public sealed class PipelineFlags
     private readonly Option<int>? _maxAttempts;
     private readonly Option<double>? _backoff, _backoffMax, _deadline, _progress;
     private readonly Option<int>? _slabMib;
-    private readonly Option<int> _workers, _maxRestarts;
+    private readonly Option<int> _workers, _maxRestarts, _workersPerDevice;
+    private readonly Option<string> _devices;
     private readonly Option<double> _replaceDelay, _restartWindow, _stopTimeout, _drainTimeout;
     private readonly Option<double>? _requestInterval;
 
@@ -31,7 +32,9 @@ public sealed class PipelineFlags
             _progress = Flags.Make<double>(ctx, section, "--progress-interval", "Seconds between progress lines");
             _slabMib = Flags.Make<int>(ctx, section, "--stitch-slab-mib", "MiB of output the stitcher holds at once while it writes the volume");
         }
-        _workers = Flags.Make<int>(ctx, section, "--workers", "Inference workers (one per device; on CPU each uses --threads)");
+        _workers = Flags.Make<int>(ctx, section, "--workers", "Inference workers on --device (on CPU each uses --threads)");
+        _devices = Flags.Make<string>(ctx, section, "--devices", "One inference worker per listed device, each with its own model copy: cuda:0,cuda:1 or cpu,cpu (\"\" = --workers on --device)");
+        _workersPerDevice = Flags.Make<int>(ctx, section, "--workers-per-device", "Workers sharing each device of --devices (small GPUs: 1; a large GPU may take 2 or more)");
         _replaceDelay = Flags.Make<double>(ctx, section, "--worker-replace-delay", "Seconds before a stopped worker is replaced");
         _maxRestarts = Flags.Make<int>(ctx, section, "--max-restarts", "Restarts of a faulting worker allowed within --restart-window before it is stopped");
         _restartWindow = Flags.Make<double>(ctx, section, "--restart-window", "Seconds over which --max-restarts counts");
@@ -41,9 +44,10 @@ public sealed class PipelineFlags
     }
 
     public Option<int> Workers => _workers;
+    public Option<string> Devices => _devices;
 
     public IEnumerable<Option> All =>
-        new Option?[] { _maxAttempts, _backoff, _backoffMax, _deadline, _progress, _slabMib, _workers, _replaceDelay, _maxRestarts, _restartWindow,
+        new Option?[] { _maxAttempts, _backoff, _backoffMax, _deadline, _progress, _slabMib, _workers, _devices, _workersPerDevice, _replaceDelay, _maxRestarts, _restartWindow,
             _stopTimeout, _drainTimeout, _requestInterval }.OfType<Option>();
 
     public CoordinatorSettings Coordinator(ParseResult r)
@@ -64,14 +68,24 @@ public sealed class PipelineFlags
         };
     }
 
-    public WorkerPoolSettings WorkerPool(ParseResult r)
+    /// <param name="device">--device: where workers run when --devices is not given.</param>
+    public WorkerPoolSettings WorkerPool(ParseResult r, string device)
     {
         int workers = r.GetValue(_workers), restarts = r.GetValue(_maxRestarts);
         if (workers < 1) throw new UsageException($"--workers must be >= 1, got {workers}");
         if (restarts < 0) throw new UsageException($"--max-restarts must be >= 0, got {restarts}");
+        IReadOnlyList<string> devices = [device];
+        if (r.GetValue(_devices) is { Length: > 0 } list)
+        {
+            if (r.GetResult(_workers) is { Implicit: false })
+                throw new UsageException("--workers: give --devices with --workers-per-device, or --workers with --device, not both");
+            devices = DeviceList.Parse(list, "--devices");
+            workers = devices.Count * Flags.AtLeast(r, _workersPerDevice);
+        }
         return new WorkerPoolSettings
         {
             Workers = workers,
+            Devices = devices,
             ReplaceDelay = Seconds(r, _replaceDelay, "--worker-replace-delay"),
             MaxRestarts = restarts,
             RestartWindow = Seconds(r, _restartWindow, "--restart-window"),

@@ -34,9 +34,9 @@ public static class NodeCommand
                 .Select(x => x.ToLowerInvariant()).Distinct().ToArray();
             if (roles.Length == 0 || roles.Any(x => !ClusterRoles.NodeRoles.Contains(x)))
                 throw new UsageException($"--role {r.GetValue(role)}: expected worker, coordinator or worker,coordinator");
-            var workers = roles.Contains(ClusterRoles.Worker) ? pipeline.WorkerPool(r) : null;
-            var dev = r.GetValue(torch.Device)!;
-            torch.Prepare(r, KernelPurpose.Inference);
+            var device = TorchRuntime.Name(torch.Prepare(r, KernelPurpose.Inference));
+            var workers = roles.Contains(ClusterRoles.Worker) ? pipeline.WorkerPool(r, device) : null;
+            if (workers != null) TorchRuntime.RequireDevices(workers.Devices, "--devices");
             var config = cluster.Config(ctx, r, roles);
             var log = ctx.Progress;
             var system = ActorSystem.Create("ffn", config);
@@ -49,7 +49,7 @@ public static class NodeCommand
             IActorRef? pool = null;
             var inFlight = new InFlightBlocks();
             if (workers != null)
-                pool = ClusterNode.StartWorkers(system, ClusterNode.Proxy(system), SegmentationBlockProcessor.For(dev), workers, lineLog, inFlight);
+                pool = ClusterNode.StartWorkers(system, ClusterNode.Proxy(system), SegmentationBlockProcessor.Factory, workers, lineLog, inFlight);
             try
             {
                 await system.WhenTerminated.WaitAsync(cancel);

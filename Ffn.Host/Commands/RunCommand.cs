@@ -4,9 +4,11 @@ using Akka.Actor;
 using Ffn.Actors;
 using Ffn.Actors.Cluster;
 using Ffn.Actors.Messages;
+using Ffn.Actors.Workers;
 using Ffn.Host.Cli;
 using Ffn.Model.Blocks;
 using Ffn.Model.Checkpoints;
+using Ffn.Model.Network;
 using Ffn.Model.Runtime;
 using Ffn.Model.Stitching;
 using Ffn.Model.Volumes;
@@ -59,11 +61,13 @@ public static class RunCommand
         cmd.SetAction(async (r, outer) =>
         {
             using var signals = new TerminationSignals(outer);
-            var plan = Plan(ctx, r);
+            // A bad device fails here, before any work starts; "auto" becomes the device it picked.
+            var device = TorchRuntime.Name(torch.Prepare(r, KernelPurpose.Inference));
+            var workers = pipeline.WorkerPool(r, device);
+            TorchRuntime.RequireDevices(workers.Devices, "--devices");
+            var plan = Plan(ctx, r, workers);
             var coordinatorSettings = pipeline.Coordinator(r);
-            var workers = pipeline.WorkerPool(r);
             var clusterConfig = cluster.Enabled(r) ? cluster.Config(ctx, r, [ClusterRoles.Submitter]) : null;
-            torch.Prepare(r, KernelPurpose.Inference); // a bad device fails here, before any work starts
 
             OutputDirectory.Ensure("--output", plan.RunDir);
             using var runLock = RunDirectoryLock.TryAcquire(plan.RunDir, out var busy)
@@ -76,7 +80,7 @@ public static class RunCommand
             var spec = new RunSpec(plan, coordinatorSettings);
             ctx.Progress.Report(string.Create(CultureInfo.InvariantCulture,
                 $"run {plan.RunId}: {plan.Segmentation.Image} {plan.VolumeShape}{(plan.IsPartial ? $", region {RegionOfInterest.Format(plan.Region)}" : "")} in {plan.Blocks.Count} block(s) of {plan.BlockShape} (overlap {plan.Overlap}, " +
-                $"context {plan.Context}), {(clusterConfig != null ? "on the cluster" : $"{workers.Workers} worker(s)")}, merge {plan.Merge.Mode.ToString().ToLowerInvariant()}"));
+                $"context {plan.Context}), {(clusterConfig != null ? "on the cluster" : $"{workers.Workers} worker(s) on {string.Join(",", workers.Devices.Distinct())}")}, merge {plan.Merge.Mode.ToString().ToLowerInvariant()}"));
             IFfnMessage verdict;
             if (clusterConfig != null)
             {
@@ -89,7 +93,7 @@ public static class RunCommand
                 var system = ActorSystem.Create("ffn", ctx.Config.Raw);
                 try
                 {
-                    verdict = await LocalRun.RunAsync(system, spec, SegmentationBlockProcessor.For(plan.Device), workers, ctx.Progress.Report, signals.Token);
+                    verdict = await LocalRun.RunAsync(system, spec, SegmentationBlockProcessor.Factory, workers, ctx.Progress.Report, signals.Token);
                 }
                 finally
                 {
@@ -101,7 +105,7 @@ public static class RunCommand
         return cmd;
 
         // Every flag, file and the network are checked here, before the run directory is touched.
-        RunPlan Plan(CommandContext ctx, ParseResult r)
+        RunPlan Plan(CommandContext ctx, ParseResult r, WorkerPoolSettings workers)
         {
             var inText = r.GetValue(inputArg) ?? (r.GetValue(input) is { Length: > 0 } i ? i : throw new UsageException("--input: an input volume PATH.h5:dataset is required"));
             var outDir = r.GetValue(outputArg) ?? (r.GetValue(output) is { Length: > 0 } o ? o : throw new UsageException("--output: a run directory is required"));
@@ -118,7 +122,7 @@ public static class RunCommand
                 string.IsNullOrEmpty(ctxText) ? null : Flags.ParseVec("--context", ctxText, positive: false),
                 r.GetValue(mask) is { Length: > 0 } mk ? VolumeSpec.Parse(mk) : null,
                 new MergeOptions(mode, r.GetValue(minRun), r.GetValue(minOverlap), r.GetValue(minIou)),
-                r.GetValue(pipeline.Workers), r.GetValue(torch.Device)!, ctx.Progress,
+                workers.Workers, string.Join(",", workers.Devices.Distinct()), ctx.Progress,
                 RunOutputs.Parse(r.GetValue(outputs) ?? "") with
                 {
                     ZarrChunks = Flags.ParseVec("--zarr-chunks", r.GetValue(zarrChunks)),

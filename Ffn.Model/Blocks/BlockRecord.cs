@@ -7,6 +7,8 @@ public sealed class BlockRecord(BlockSpec spec)
     public BlockState State { get; internal set; } = BlockState.Unchecked;
     public int Attempts { get; internal set; }
     public string? Worker { get; internal set; }
+    /// <summary>The device the block's committed attempt ran on (cpu, cuda:N).</summary>
+    public string? Device { get; internal set; }
     public string? ResultPath { get; internal set; }
     public double Seconds { get; internal set; }
     public IReadOnlyDictionary<string, long>? Counters { get; internal set; }

@@ -71,7 +71,8 @@ public sealed class BlockScheduler
     public IReadOnlyList<BlockAssignment> InFlightFor(string worker) =>
         _inFlight.Values.Where(a => a.Worker == worker).OrderBy(a => a.Spec.Index).ToList();
 
-    public void Complete(int index, int attempt, string worker, string resultPath, double seconds, IReadOnlyDictionary<string, long>? counters)
+    public void Complete(int index, int attempt, string worker, string resultPath, double seconds, IReadOnlyDictionary<string, long>? counters,
+        string? device = null)
     {
         if (!IsExpected(index, attempt, worker)) throw new InvalidOperationException($"block {index} attempt {attempt} from {worker} was not expected");
         _inFlight.Remove(index);
@@ -80,6 +81,7 @@ public sealed class BlockScheduler
         b.ResultPath = resultPath;
         b.Seconds += seconds;
         b.Counters = counters;
+        b.Device = device;
     }
 
     /// <summary>Records a failed attempt. Returns the back-off before the block may run again, or null when it has

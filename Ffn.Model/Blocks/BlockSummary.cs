@@ -6,12 +6,12 @@ namespace Ffn.Model.Blocks;
 /// <summary>One block as summary.json records it: how it went, on which worker, in how long, with which counters.</summary>
 public sealed record BlockSummary(
     int Index, string Name, Vec3i Grid, Vec3i CoreStart, Vec3i CoreSize, string State, int Attempts, string? Worker, double Seconds,
-    string? Result, IReadOnlyDictionary<string, long>? Counters, IReadOnlyList<string> Errors)
+    string? Result, IReadOnlyDictionary<string, long>? Counters, IReadOnlyList<string> Errors, string? Device = null)
 {
     public static BlockSummary Of(BlockRecord b) => new(
         b.Spec.Index, b.Spec.Name, b.Spec.Grid, b.Spec.Core.Start, b.Spec.Core.Size, b.State.ToString().ToLowerInvariant(), b.Attempts, b.Worker,
         Math.Round(b.Seconds, 3), b.ResultPath == null ? null : Path.GetFileName(b.ResultPath),
-        b.Counters == null ? null : new Dictionary<string, long>(b.Counters), [.. b.Errors]);
+        b.Counters == null ? null : new Dictionary<string, long>(b.Counters), [.. b.Errors], b.Device);
 
     public long Counter(string name) => Counters?.GetValueOrDefault(name) ?? 0;
 
@@ -27,6 +27,7 @@ public sealed record BlockSummary(
             ["state"] = State,
             ["attempts"] = Attempts,
             ["worker"] = Worker,
+            ["device"] = Device,
             ["seconds"] = Seconds,
             ["result"] = Result,
         };
@@ -46,6 +47,6 @@ public sealed record BlockSummary(
         var errors = b["errors"] is JsonArray e ? e.Select(x => x?.ToString() ?? "").ToList() : [];
         return new BlockSummary(
             (int)b["index"]!, (string?)b["name"] ?? "", Json.Vec(b["grid_zyx"]), Json.Vec(b["core_start_zyx"]), Json.Vec(b["core_size_zyx"]),
-            (string?)b["state"] ?? "?", (int?)b["attempts"] ?? 0, (string?)b["worker"], (double?)b["seconds"] ?? 0, (string?)b["result"], counters, errors);
+            (string?)b["state"] ?? "?", (int?)b["attempts"] ?? 0, (string?)b["worker"], (double?)b["seconds"] ?? 0, (string?)b["result"], counters, errors, (string?)b["device"]);
     }
 }

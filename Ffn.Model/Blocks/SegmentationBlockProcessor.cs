@@ -13,9 +13,9 @@ public sealed class SegmentationBlockProcessor(SegmentationSettings settings, Bl
 {
     private NetworkFovPredictor? _predictor;
 
-    /// <summary>What a worker makes for each run it takes part in (device = this worker's --device).</summary>
-    public static BlockProcessorFactory For(string device) =>
-        (settings, runDir) => new SegmentationBlockProcessor(settings, new BlockResultStore(runDir), device);
+    /// <summary>What a worker makes for each run it takes part in, with its own model copy on the worker's device.</summary>
+    public static readonly BlockProcessorFactory Factory =
+        (settings, runDir, device) => new SegmentationBlockProcessor(settings, new BlockResultStore(runDir), device);
 
     public BlockOutcome Process(BlockSpec block, CancellationToken cancel)
     {

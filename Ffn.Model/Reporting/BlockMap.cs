@@ -64,7 +64,7 @@ public static class BlockMap
                 double x = b.CoreStart.X * scale, y = b.CoreStart.Y * scale, bw = b.CoreSize.X * scale, bh = b.CoreSize.Y * scale;
                 var fill = ColorFor(b.Category(), b.Seconds, slowest);
                 var tip = $"block {b.Index} {b.Name} grid {b.Grid}: {b.Category().ToString().ToLowerInvariant()}, {b.Attempts} attempt(s), " +
-                          string.Create(ci, $"{b.Seconds:F1} s") + (b.Worker is { } wk ? $", {wk[(wk.LastIndexOf('/') + 1)..]}" : "") +
+                          string.Create(ci, $"{b.Seconds:F1} s") + (b.Worker is { } wk ? $", {wk[(wk.LastIndexOf('/') + 1)..]}" : "") + (b.Device is { } dv ? $" on {dv}" : "") +
                           (b.Errors.Count > 0 ? "; " + string.Join("; ", b.Errors) : "");
                 sb.Append(ci, $"<g data-block=\"{b.Index}\" data-category=\"{b.Category().ToString().ToLowerInvariant()}\"><title>{WebUtility.HtmlEncode(tip)}</title>");
                 sb.Append(ci, $"<rect x=\"{x:F1}\" y=\"{y:F1}\" width=\"{bw:F1}\" height=\"{bh:F1}\" fill=\"{fill.Hex}\" stroke=\"#333\" stroke-width=\"1\"/>");

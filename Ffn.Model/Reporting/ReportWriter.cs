@@ -180,9 +180,9 @@ img.slice{image-rendering:pixelated;border:1px solid #999}
 
         sb.Append("<h2>Block map</h2>").Append(BlockMap.Legend()).Append(BlockMap.Svg(run.Blocks));
 
-        sb.Append("<h2>Blocks</h2><table><tr><th>#</th><th>name</th><th>grid z,y,x</th><th>core start</th><th>core size</th><th>state</th><th>attempts</th><th>worker</th><th>seconds</th><th>network evaluations</th><th>segments kept</th><th>errors</th></tr>");
+        sb.Append("<h2>Blocks</h2><table><tr><th>#</th><th>name</th><th>grid z,y,x</th><th>core start</th><th>core size</th><th>state</th><th>attempts</th><th>worker</th><th>device</th><th>seconds</th><th>network evaluations</th><th>segments kept</th><th>errors</th></tr>");
         foreach (var b in run.Blocks)
-            sb.Append(Ci, $"<tr><td class=\"n\">{b.Index}</td><td>{E(b.Name)}</td><td>{b.Grid}</td><td>{b.CoreStart}</td><td>{b.CoreSize}</td><td>{E(b.Category().ToString().ToLowerInvariant())}</td><td class=\"n\">{b.Attempts}</td><td title=\"{E(b.Worker)}\">{E(ShortWorker(b.Worker))}</td><td class=\"n\">{b.Seconds:F1}</td><td class=\"n\">{b.Counter(Counters.NetworkEvaluations)}</td><td class=\"n\">{b.Counter(Counters.SegmentsKept)}</td><td>{E(string.Join("; ", b.Errors))}</td></tr>");
+            sb.Append(Ci, $"<tr><td class=\"n\">{b.Index}</td><td>{E(b.Name)}</td><td>{b.Grid}</td><td>{b.CoreStart}</td><td>{b.CoreSize}</td><td>{E(b.Category().ToString().ToLowerInvariant())}</td><td class=\"n\">{b.Attempts}</td><td title=\"{E(b.Worker)}\">{E(ShortWorker(b.Worker))}</td><td>{E(b.Device ?? "")}</td><td class=\"n\">{b.Seconds:F1}</td><td class=\"n\">{b.Counter(Counters.NetworkEvaluations)}</td><td class=\"n\">{b.Counter(Counters.SegmentsKept)}</td><td>{E(string.Join("; ", b.Errors))}</td></tr>");
         sb.Append("</table>");
 
         if (run.Summary.Counters.Count > 0)

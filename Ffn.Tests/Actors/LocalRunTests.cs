@@ -49,7 +49,7 @@ public class LocalRunTests : IDisposable
         var raw = _synth.Raw;
         return new TestRun(
             new RunSpec(plan, new CoordinatorSettings { RetryBackoff = TimeSpan.FromMilliseconds(5), ProgressInterval = TimeSpan.Zero }),
-            (_, _) => new GroundTruthBlockProcessor(_synth.Labels, store, fault),
+            (_, _, _) => new GroundTruthBlockProcessor(_synth.Labels, store, fault),
             new WorkerPoolSettings { Workers = workers, ReplaceDelay = TimeSpan.Zero },
             b => EmptyBlockCheck.AllZero(new InMemoryVolumeReader("raw", raw), b.LabelBox));
     }
@@ -71,6 +71,45 @@ public class LocalRunTests : IDisposable
         Assert.Equal(DType.UInt32, a.DType);
         Assert.True(a.ContentEquals(b), "the HDF5 and TIFF outputs differ");
         return a.Bytes.ToArray();
+    }
+
+    [Fact]
+    public async Task Each_worker_runs_on_its_own_device_and_the_summary_names_the_device_of_each_block()
+    {
+        var dir = Path.Combine(_tmp.Path, "devices");
+        var req = Request(dir, workers: 4);
+        var made = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var store = req.Store;
+        req = req with
+        {
+            // The processor a worker makes is told the worker's device; the ground truth stands in for the network.
+            Processors = (_, _, device) =>
+            {
+                made.Add(device);
+                return new GroundTruthBlockProcessor(_synth.Labels, store, null);
+            },
+            Workers = req.Workers with { Devices = ["dev-a", "dev-b"] },
+        };
+        var done = Assert.IsType<RunCompleted>(await Run(req));
+        Assert.True(done.Complete);
+        // Four workers over two devices: at most two processors (model copies, one per worker that got a block) per device.
+        Assert.Equal(["dev-a", "dev-b"], made.Distinct().Order().ToArray());
+        Assert.All(made.GroupBy(d => d), g => Assert.InRange(g.Count(), 1, 2));
+        var ran = done.Summary.Blocks.Where(b => b.State == "done").ToList();
+        Assert.NotEmpty(ran);
+        Assert.All(ran, b => Assert.Contains(b.Device, new[] { "dev-a", "dev-b" }));
+        Assert.All(done.Summary.Blocks.Where(b => b.State == "empty"), b => Assert.Null(b.Device));
+        // summary.json keeps it.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(done.SummaryPath))!;
+        Assert.Equal(ran.Count, json["blocks"]!.AsArray().Count(b => (string?)b!["device"] is "dev-a" or "dev-b"));
+    }
+
+    [Fact]
+    public void Worker_slots_take_the_devices_in_turn()
+    {
+        var s = new WorkerPoolSettings { Workers = 5, Devices = ["cuda:0", "cuda:1"] };
+        Assert.Equal(["cuda:0", "cuda:1", "cuda:0", "cuda:1", "cuda:0"], Enumerable.Range(0, 5).Select(s.DeviceOf).ToArray());
+        Assert.Equal("cpu", new WorkerPoolSettings().DeviceOf(3));
     }
 
     [Fact]
@@ -170,7 +209,7 @@ public class LocalRunTests : IDisposable
         var made = new System.Collections.Concurrent.ConcurrentBag<UninterruptibleProcessor>();
         var req = Request(Path.Combine(_tmp.Path, "cancelled")) with
         {
-            Processors = (_, _) =>
+            Processors = (_, _, _) =>
             {
                 var p = new UninterruptibleProcessor(stop);
                 made.Add(p);

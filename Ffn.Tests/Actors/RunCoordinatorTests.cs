@@ -158,7 +158,7 @@ public class RunCoordinatorTests : TestKit, IDisposable
             }
             return false;
         }
-        Sys.ActorOf(WorkerPool.Props(c, (_, _) => new GroundTruthBlockProcessor(labels, store, Fault), new WorkerPoolSettings { Workers = 2, ReplaceDelay = TimeSpan.Zero },
+        Sys.ActorOf(WorkerPool.Props(c, (_, _, _) => new GroundTruthBlockProcessor(labels, store, Fault), new WorkerPoolSettings { Workers = 2, ReplaceDelay = TimeSpan.Zero },
             ActorRefs.Nobody));
         var ready = new List<BlockReady>();
         object m;

@@ -41,6 +41,47 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void Devices_cpu_cpu_runs_one_worker_per_device_with_the_same_output_and_names_the_device_of_each_block()
+    {
+        using var tmp = new TempDir();
+        var input = Synth(tmp);
+        var model = TinyModel(tmp);
+        var a = Cli.Run(RunArgs(input, model, tmp.File("workers"), "--report", "false"));
+        Assert.True(a.ExitCode == 0, a.Err);
+        var args = RunArgs(input, model, tmp.File("devices"), "--report", "true").ToList();
+        args.RemoveRange(args.IndexOf("--workers"), 2);
+        var b = Cli.Run([.. args, "--devices", "cpu,cpu"]);
+        Assert.True(b.ExitCode == 0, b.Err);
+        Assert.Contains("2 worker(s) on cpu", b.Err + b.Out);
+        Assert.True(H5(tmp.File("workers")).ContentEquals(H5(tmp.File("devices"))));
+
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(tmp.File("devices"), "summary.json")))!;
+        var done = summary["blocks"]!.AsArray().Where(x => (string?)x!["state"] == "done").ToList();
+        Assert.Equal(12, done.Count);
+        Assert.All(done, x => Assert.Equal("cpu", (string?)x!["device"]));
+        var html = File.ReadAllText(Path.Combine(tmp.File("devices"), "report.html"));
+        Assert.Contains("<th>device</th>", html);
+        Assert.Contains("</td><td>cpu</td>", html);
+
+        // Bad lists: a misspelt device, CUDA where there is none, and --workers with --devices.
+        var typo = Cli.Run([.. args, "--devices", "cpu,gpu0"]);
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Contains("--devices cpu,gpu0: \"gpu0\" is not a device", typo.Err);
+        if (!cuda.is_available())
+        {
+            var noCuda = Cli.Run([.. args, "--devices", "cuda:0,cuda:1"]);
+            Assert.Equal(2, noCuda.ExitCode);
+            Assert.Contains("--devices cuda:0: CUDA is not available", noCuda.Err);
+        }
+        var both = Cli.Run([.. args, "--devices", "cpu", "--workers", "2"]);
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("not both", both.Err);
+        var zero = Cli.Run([.. args, "--devices", "cpu", "--workers-per-device", "0"]);
+        Assert.Equal(2, zero.ExitCode);
+        Assert.Contains("--workers-per-device must be >= 1", zero.Err);
+    }
+
+    [Fact]
     public void Runs_skips_empty_blocks_writes_readable_outputs_and_resumes_identically()
     {
         using var tmp = new TempDir();
