@@ -26,7 +26,7 @@ public sealed class InferenceFlags
     public Option<double> CkpInterval { get; }
     public Option<string> Policy { get; }
     public Option<string> VoxelSize { get; }
-    public Option<int> Batch { get; }
+    public Option<string> Batch { get; }
 
     public InferenceFlags(CommandContext ctx)
     {
@@ -37,7 +37,8 @@ public sealed class InferenceFlags
         CkpInterval = Flags.Make<double>(ctx, S, "--ckp-interval", "Seconds between inference checkpoints (0 = none)", "--ckp_interval");
         Policy = Flags.Make<string>(ctx, S, "--seed-policy", "PolicyPeaks or PolicyGrid3d");
         VoxelSize = Flags.Make<string>(ctx, S, "--voxel-size", "Voxel size z,y,x in nanometres: the seed policy's distance transform and final_result.zarr's scale");
-        Batch = Flags.Make<int>(ctx, S, "--batch-canvases", "Objects grown at once, their FoVs evaluated as one batch (1 = Google's exact order)");
+        Batch = Flags.Make<string>(ctx, S, "--batch-canvases",
+            "Objects grown at once, their FoVs evaluated as one batch: N, or auto (1 = Google's exact order on CPU; on CUDA, chosen by timing the network)");
     }
 
     public IEnumerable<Option> All => [Init, Pad, Move, Seg, Mean, Std, Diff, MinSeg, MinBoundDist, Disco, CkpInterval, Policy, VoxelSize, Batch];
@@ -61,7 +62,9 @@ public sealed class InferenceFlags
     }
 
     /// <summary>How to segment, from these flags and the network's own settings (the defaults of the flags not given).</summary>
-    public SegmentationSettings Settings(ParseResult r, ModelConfig cfg, VolumeSpec image, string modelPath, bool autoNormalize, bool keepProbability)
+    /// <param name="device">Where the network will run: --batch-canvases auto is calibrated there when it is a GPU.</param>
+    public SegmentationSettings Settings(ParseResult r, ModelConfig cfg, VolumeSpec image, string modelPath, bool autoNormalize, bool keepProbability,
+        string device, IProgress<string>? progress = null)
     {
         var settings = new SegmentationSettings
         {
@@ -74,7 +77,7 @@ public sealed class InferenceFlags
             Options = Options(r, cfg, keepProbability),
             SeedPolicy = PolicyName(r),
             VoxelSize = Flags.ParseVec("--voxel-size", r.GetValue(VoxelSize)),
-            BatchCanvases = BatchCanvases(r),
+            BatchCanvases = BatchCanvases(r, modelPath, device, progress),
             CheckpointInterval = r.GetValue(CkpInterval),
         };
         settings.Validate();
@@ -88,5 +91,6 @@ public sealed class InferenceFlags
         return name; // as given, not as listed: run.json records it, and resuming compares it
     }
 
-    public int BatchCanvases(ParseResult r) => Flags.AtLeast(r, Batch);
+    public int BatchCanvases(ParseResult r, string modelPath, string device, IProgress<string>? progress) =>
+        AutoBatch.Resolve(r.GetValue(Batch), Batch.Name, modelPath, device, progress);
 }

@@ -6,6 +6,7 @@ using Ffn.Model.Checkpoints;
 using Ffn.Model.Geometry;
 using Ffn.Model.Inference;
 using Ffn.Model.Inference.SeedPolicies;
+using Ffn.Model.Network;
 using Ffn.Model.Runtime;
 using Ffn.Model.Volumes;
 
@@ -69,7 +70,7 @@ public static class InferCommand
                 throw new UsageException($"--subvol-size {sz}: smaller than the model's FoV {cfg.FovSize}");
             var req = new SubvolumeRequest
             {
-                Settings = inf.Settings(r, cfg, spec, modelPath, r.GetValue(auto), r.GetValue(keepProb)),
+                Settings = inf.Settings(r, cfg, spec, modelPath, r.GetValue(auto), r.GetValue(keepProb), TorchRuntime.Name(dev), ctx.Progress),
                 Box = box,
                 OutputDir = outDir,
             };

@@ -65,7 +65,9 @@ public static class RunCommand
             var device = TorchRuntime.Name(torch.Prepare(r, KernelPurpose.Inference));
             var workers = pipeline.WorkerPool(r, device);
             TorchRuntime.RequireDevices(workers.Devices, "--devices");
-            var plan = Plan(ctx, r, workers);
+            // --batch-canvases auto is timed on this run's GPU (a local run's first CUDA worker; on a cluster, this --device).
+            var calibrateOn = cluster.Enabled(r) ? device : workers.Devices.FirstOrDefault(d => d.StartsWith("cuda", StringComparison.Ordinal)) ?? device;
+            var plan = Plan(ctx, r, workers, calibrateOn);
             var coordinatorSettings = pipeline.Coordinator(r);
             var clusterConfig = cluster.Enabled(r) ? cluster.Config(ctx, r, [ClusterRoles.Submitter]) : null;
 
@@ -105,7 +107,7 @@ public static class RunCommand
         return cmd;
 
         // Every flag, file and the network are checked here, before the run directory is touched.
-        RunPlan Plan(CommandContext ctx, ParseResult r, WorkerPoolSettings workers)
+        RunPlan Plan(CommandContext ctx, ParseResult r, WorkerPoolSettings workers, string calibrateOn)
         {
             var inText = r.GetValue(inputArg) ?? (r.GetValue(input) is { Length: > 0 } i ? i : throw new UsageException("--input: an input volume PATH.h5:dataset is required"));
             var outDir = r.GetValue(outputArg) ?? (r.GetValue(output) is { Length: > 0 } o ? o : throw new UsageException("--output: a run directory is required"));
@@ -114,7 +116,7 @@ public static class RunCommand
             bool perBlock = Flags.Choice("--normalize", r.GetValue(normalize), [("fixed", false), ("per-block", true)]);
             var spec = VolumeSpec.Parse(inText, "raw");
             var cfg = ModelCheckpoint.ReadConfig(modelPath);
-            var settings = inf.Settings(r, cfg, spec, modelPath, autoNormalize: perBlock, keepProbability: false) with { SeedInContext = r.GetValue(seedInContext) };
+            var settings = inf.Settings(r, cfg, spec, modelPath, autoNormalize: perBlock, keepProbability: false, calibrateOn, ctx.Progress) with { SeedInContext = r.GetValue(seedInContext) };
             var ctxText = r.GetValue(context);
             return RunPlan.Build(settings, cfg, outDir,
                 Flags.ParseVec("--block-shape", r.GetValue(blockShape), positive: false),

@@ -78,7 +78,9 @@ public class DefaultsAgreeWithHoconTests
         var seg = new SegmentationSettings { Image = Ffn.Model.Volumes.VolumeSpec.Parse("x.h5:raw"), ModelPath = "m", Deltas = Vec3i.One };
         Same("ffn.infer.seed-policy", seg.SeedPolicy);
         Same("ffn.infer.voxel-size", seg.VoxelSize);
-        Same("ffn.infer.batch-canvases", seg.BatchCanvases);
+        // auto: on CPU it is the settings' default, google/ffn's batch of 1 (on CUDA it is timed).
+        Same("ffn.infer.batch-canvases", "auto");
+        Assert.Equal(seg.BatchCanvases, Ffn.Host.Cli.AutoBatch.Resolve("auto", "--batch-canvases", "m", "cpu", null));
         Same("ffn.infer.ckp-interval", seg.CheckpointInterval);
         Same("ffn.infer.auto-normalize", seg.AutoNormalize);
         Same("ffn.run.seed-in-context", seg.SeedInContext);

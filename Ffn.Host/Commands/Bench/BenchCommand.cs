@@ -13,6 +13,7 @@ public static class BenchCommand
     [
         BenchPartitionCommand.Create,
         BenchForwardCommand.Create,
+        BenchMemoryCommand.Create,
         BenchInferCommand.Create,
         BenchRunCommand.Create,
         BenchStitchCommand.Create,

@@ -26,7 +26,7 @@ public static class BenchInferCommand
         var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (\"\" = ../shared's Google FIB-25 checkpoint)");
         var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
         var size = Flags.Make<string>(ctx, s, "--size", "Subvolume size z,y,x");
-        var batch = Flags.Make<int>(ctx, "infer", "--batch-canvases", "Objects grown at once, their FoVs batched (1 = Google's order)");
+        var batch = Flags.Make<string>(ctx, "infer", "--batch-canvases", "Objects grown at once, their FoVs batched: N or auto (1 = Google's order; auto times the network on CUDA)");
         var torchFlags = new TorchFlags(ctx);
         var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, batch };
         torchFlags.AddTo(cmd);
@@ -47,7 +47,7 @@ public static class BenchInferCommand
                     Settings = new SegmentationSettings
                     {
                         Image = VolumeSpec.Parse(imgText), ModelPath = modelPath, Deltas = cfg.Deltas, ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
-                        BatchCanvases = Math.Max(1, r.GetValue(batch)),
+                        BatchCanvases = AutoBatch.Resolve(r.GetValue(batch), "--batch-canvases", modelPath, TorchRuntime.Name(dev), ctx.Progress),
                     },
                     Box = box,
                     OutputDir = outDir,
