@@ -14,6 +14,7 @@ public static class BenchCommand
         BenchPartitionCommand.Create,
         BenchForwardCommand.Create,
         BenchInferCommand.Create,
+        BenchPrecisionCommand.Create,
         BenchRunCommand.Create,
         BenchStitchCommand.Create,
         BenchOutputsCommand.Create,
