@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ffn.Host.Cli;
+using Ffn.Model.Network;
 using Ffn.Model.Runtime;
 using TorchSharp;
 
@@ -13,7 +14,8 @@ namespace Ffn.Host.Commands;
 /// <summary>
 /// `ffn doctor [--json]`: what a bug report needs — ffn, OS, .NET, CPU and its vector ISA, the kernel self-check's
 /// verdicts for inference and for training and the oneDNN ISA in use (training's), libtorch (version, file, build),
-/// threads, CUDA and GPUs, the GLIBCXX fix, and whether the tests' Python oracle imports.
+/// threads, what --precision auto picks here (the bf16 self-check and timing), CUDA and GPUs, the GLIBCXX fix, and
+/// whether the tests' Python oracle imports.
 /// </summary>
 public static class DoctorCommand
 {
@@ -25,7 +27,8 @@ public static class DoctorCommand
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var python = Flags.Make<string>(ctx, "doctor", "--python", "The Python the tests use as an oracle (\"\" = skip that check)");
         var kernels = new KernelFlags(ctx);
-        var cmd = new Command("doctor", "Report the machine, libtorch, the CPU kernel self-check and CUDA, for bug reports") { json, python };
+        var minSpeedup = Flags.Make<double>(ctx, "model", "--bf16-min-speedup", "auto picks bf16 only where its convolution is at least this many times faster than fp32's");
+        var cmd = new Command("doctor", "Report the machine, libtorch, the CPU kernel self-check and CUDA, for bug reports") { json, python, minSpeedup };
         foreach (var o in kernels.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -33,14 +36,31 @@ public static class DoctorCommand
             var training = kernels.Prepare(r, KernelPurpose.Training);
             var trainingPath = KernelGuard.CachePath;
             var inference = kernels.Check(r, KernelPurpose.Inference, out var inferencePath);
-            var report = Build(kernels.Options(r, KernelPurpose.Training).Mode, (inference, inferencePath), (training, trainingPath), r.GetValue(python)!);
+            var options = kernels.Options(r, KernelPurpose.Training);
+            var precision = Precision(r.GetValue(minSpeedup), options, inference, training, ctx);
+            var report = Build(options.Mode, (inference, inferencePath), (training, trainingPath), precision, r.GetValue(python)!);
             ctx.Out.WriteLine(r.GetValue(json) ? report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Text(report));
             return FfnCli.Ok;
         });
         return cmd;
     }
 
-    private static JsonObject Build(SelfCheckMode mode, (KernelVerdict Verdict, string? Path) inference, (KernelVerdict Verdict, string? Path) training, string python)
+    /// <summary>
+    /// What --precision auto picks for inference. The bf16 check must run inference's kernels; this process runs
+    /// training's, so where the two differ (only backward passes failed) it reports inference's cached verdict, if any.
+    /// </summary>
+    private static PrecisionChoice Precision(double minSpeedup, KernelGuardOptions options, KernelVerdict inference, KernelVerdict training, CommandContext ctx)
+    {
+        if (inference.Chosen == training.Chosen)
+            return PrecisionGuard.Resolve("auto", minSpeedup, options.Mode, options.CacheDirectory, line => ctx.Progress.Report(line));
+        if (options.Mode != SelfCheckMode.Never && PrecisionGuard.Cached(inference.Chosen, options.CacheDirectory) is { } cached)
+            return PrecisionGuard.Auto(cached, minSpeedup);
+        return new PrecisionChoice(Model.Network.Precision.Fp32, "auto", $"bf16 not yet checked under inference's {inference.Chosen} kernels " +
+            $"(this process runs training's {training.Chosen}); the first `ffn infer --precision auto` checks it", null);
+    }
+
+    private static JsonObject Build(SelfCheckMode mode, (KernelVerdict Verdict, string? Path) inference, (KernelVerdict Verdict, string? Path) training,
+        PrecisionChoice precision, string python)
     {
         var cpu = CpuInfo.Get();
         var info = typeof(DoctorCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -87,6 +107,13 @@ public static class DoctorCommand
                 ["version"] = LibTorch.Version, ["source"] = LibTorchSource.Description, ["path"] = loaded,
                 ["version_file"] = LibTorchSource.Directory?.VersionFile, ["loaded_copies"] = Array(LibTorchSource.MappedCpuLibraries()), ["build_id"] = LibTorch.BuildId, ["mkl"] = LibTorch.MklVersion,
                 ["aten_cpu_capability"] = LibTorch.CpuCapability, ["aten_cpu_capability_cap"] = NativeEnvironment.Get(KernelGuard.AtenCapabilityVariable),
+            },
+            ["precision"] = new JsonObject
+            {
+                ["auto"] = precision.Precision.Name(), ["reason"] = precision.Reason,
+                ["bf16_passed"] = precision.Bf16?.Passed, ["bf16_conv_ms"] = precision.Bf16 is { } b ? Math.Round(b.Bf16Ms, 3) : null,
+                ["fp32_conv_ms"] = precision.Bf16 is { } f ? Math.Round(f.Fp32Ms, 3) : null, ["kernels"] = precision.Bf16?.KernelConfig,
+                ["source"] = precision.Bf16?.Source,
             },
             ["threads"] = new JsonObject { ["intra_op"] = torch.get_num_threads(), ["inter_op"] = torch.get_num_interop_threads(), ["backend"] = ParallelBackend() },
             ["cuda"] = new JsonObject
@@ -201,6 +228,7 @@ public static class DoctorCommand
             ("verdict file", Each(v => S(v["cache_file"]))),
             ("cpu kernels", $"{S(applied["chosen"])} ({S(sc["applied"])}'s choice): oneDNN {S(dn["version"])} {(dn["enabled"]!.GetValue<bool>() ? $"runs \"{S(dn["isa_in_use"])}\" ({string.Join(", ", dn["implementations"]!.AsArray().Select(S))})" : "off")}"),
             ("libtorch", $"{S(lt["version"])} ({S(lt["source"])}) from {S(lt["path"])} (build id {S(lt["build_id"])}), MKL {S(lt["mkl"])}, ATen CPU capability {S(lt["aten_cpu_capability"])}"),
+            ("precision", $"auto = {S(j["precision"]!["auto"])} ({S(j["precision"]!["reason"])}) [{S(j["precision"]!["source"])}]"),
             ("threads", $"{S(th["intra_op"])} intra-op, {S(th["inter_op"])} inter-op ({S(th["backend"])})"),
             ("cuda", (cu["available"]!.GetValue<bool>() ? $"available, {S(cu["libtorch_devices"])} device(s)" : "not available in this libtorch")
                      + (cu["driver"] is null ? $"; {S(cu["note"])}" : $"; NVIDIA driver {S(cu["driver"])}: " + (devices.Count > 0 ? string.Join("; ", devices) : "no devices"))),

@@ -31,11 +31,13 @@ public static class InferCommand
         var keepProb = Flags.Make<bool>(ctx, s, "--keep-prob", "Also save the uint8 probability map ('prob' in the npz)");
         var fov = new Option<string?>("--fov-size") { Description = "Expected FoV z,y,x; refused if the model's differs" };
         var torchFlags = new TorchFlags(ctx);
+        var precision = new PrecisionFlags(ctx);
         var cmd = new Command("infer", "Segment one subvolume with a trained FFN (FFN-PyTorch's inference.py)")
         {
             image, model, baseDir, modelName, corner, size, output, ckptDir, auto, keepProb, fov,
         };
         torchFlags.AddTo(cmd);
+        precision.AddTo(cmd);
         foreach (var o in inf.All) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) =>
         {
@@ -62,6 +64,7 @@ public static class InferCommand
                 throw new UsageException($"--corner {start} --subvol-size {sz}: lies outside {spec} of shape {shape}");
 
             var dev = torchFlags.Prepare(r, KernelPurpose.Inference);
+            var forward = precision.Resolve(r, torchFlags);
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
             if (r.GetValue(fov) is { } f && Flags.ParseVec("--fov-size", f) != cfg.FovSize)
@@ -74,7 +77,7 @@ public static class InferCommand
                 Box = box,
                 OutputDir = outDir,
             };
-            using var predictor = new NetworkFovPredictor(net, dev);
+            using var predictor = new NetworkFovPredictor(net, dev, forward);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = SubvolumeRunner.Run(req, predictor, msg => ctx.Progress.Report(msg), cancel);
             var c = result.Counters;

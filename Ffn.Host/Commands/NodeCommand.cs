@@ -22,10 +22,11 @@ public static class NodeCommand
         const string s = "node";
         var role = Flags.Make<string>(ctx, s, "--role", "worker, coordinator, or both (worker,coordinator)");
         var torch = new TorchFlags(ctx);
+        var precision = new PrecisionFlags(ctx);
         var cluster = new ClusterFlags(ctx, s, optIn: false);
         var pipeline = new PipelineFlags(ctx, s, coordinator: false, requestInterval: true);
         var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role };
-        foreach (var o in pipeline.All.Concat(torch.All).Concat(cluster.All.Where(o => o != cluster.Resubmit))) cmd.Options.Add(o);
+        foreach (var o in pipeline.All.Concat(torch.All).Concat(precision.All).Concat(cluster.All.Where(o => o != cluster.Resubmit))) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
         {
             using var signals = new TerminationSignals(outer);
@@ -37,6 +38,7 @@ public static class NodeCommand
             var device = TorchRuntime.Name(torch.Prepare(r, KernelPurpose.Inference));
             var workers = roles.Contains(ClusterRoles.Worker) ? pipeline.WorkerPool(r, device) : null;
             if (workers != null) TorchRuntime.RequireDevices(workers.Devices, "--devices");
+            var forward = precision.Resolve(r, torch);
             var config = cluster.Config(ctx, r, roles);
             var log = ctx.Progress;
             var system = ActorSystem.Create("ffn", config);
@@ -49,7 +51,7 @@ public static class NodeCommand
             IActorRef? pool = null;
             var inFlight = new InFlightBlocks();
             if (workers != null)
-                pool = ClusterNode.StartWorkers(system, ClusterNode.Proxy(system), SegmentationBlockProcessor.Factory, workers, lineLog, inFlight);
+                pool = ClusterNode.StartWorkers(system, ClusterNode.Proxy(system), SegmentationBlockProcessor.For(forward), workers, lineLog, inFlight);
             try
             {
                 await system.WhenTerminated.WaitAsync(cancel);

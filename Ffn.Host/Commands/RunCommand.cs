@@ -52,12 +52,13 @@ public static class RunCommand
         var pipeline = new PipelineFlags(ctx, s, coordinator: true, requestInterval: false);
         var cluster = new ClusterFlags(ctx, "run");
         var torch = new TorchFlags(ctx);
+        var precision = new PrecisionFlags(ctx);
         var cmd = new Command("run", "Segment a whole volume block by block with a pool of workers, then stitch (FFN-PyTorch's inference.sh)")
         {
             inputArg, outputArg, input, model, output, blockShape, overlap, context, merge, minRun, minOverlap, minIou, normalize, mask, force,
             seedInContext, report, outputs, zarrChunks, zarrCompressor, roi,
         };
-        foreach (var o in inf.All.Concat(pipeline.All).Concat(torch.All).Concat(cluster.All)) cmd.Options.Add(o);
+        foreach (var o in inf.All.Concat(pipeline.All).Concat(torch.All).Concat(precision.All).Concat(cluster.All)) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
         {
             using var signals = new TerminationSignals(outer);
@@ -70,6 +71,7 @@ public static class RunCommand
             var plan = Plan(ctx, r, workers, calibrateOn);
             var coordinatorSettings = pipeline.Coordinator(r);
             var clusterConfig = cluster.Enabled(r) ? cluster.Config(ctx, r, [ClusterRoles.Submitter]) : null;
+            var forward = precision.Resolve(r, torch);
 
             OutputDirectory.Ensure("--output", plan.RunDir);
             using var runLock = RunDirectoryLock.TryAcquire(plan.RunDir, out var busy)
@@ -95,7 +97,7 @@ public static class RunCommand
                 var system = ActorSystem.Create("ffn", ctx.Config.Raw);
                 try
                 {
-                    verdict = await LocalRun.RunAsync(system, spec, SegmentationBlockProcessor.Factory, workers, ctx.Progress.Report, signals.Token);
+                    verdict = await LocalRun.RunAsync(system, spec, SegmentationBlockProcessor.For(forward), workers, ctx.Progress.Report, signals.Token);
                 }
                 finally
                 {

@@ -9,17 +9,21 @@ namespace Ffn.Model.Blocks;
 /// <see cref="SubvolumeRunner"/> (atomic result files, in-block checkpoints). The model is loaded on first use,
 /// on the thread that runs blocks, and kept for every later block of this worker.
 /// </summary>
-public sealed class SegmentationBlockProcessor(SegmentationSettings settings, BlockResultStore store, string device) : IBlockProcessor
+public sealed class SegmentationBlockProcessor(SegmentationSettings settings, BlockResultStore store, string device, Network.ForwardSettings? forward = null)
+    : IBlockProcessor
 {
     private NetworkFovPredictor? _predictor;
 
-    /// <summary>What a worker makes for each run it takes part in, with its own model copy on the worker's device.</summary>
-    public static readonly BlockProcessorFactory Factory =
-        (settings, runDir, device) => new SegmentationBlockProcessor(settings, new BlockResultStore(runDir), device);
+    /// <summary>
+    /// What a worker makes for each run it takes part in: its own model copy on the worker's device, run with
+    /// <paramref name="forward"/> (--precision, layout).
+    /// </summary>
+    public static BlockProcessorFactory For(Network.ForwardSettings? forward = null) =>
+        (settings, runDir, device) => new SegmentationBlockProcessor(settings, new BlockResultStore(runDir), device, forward);
 
     public BlockOutcome Process(BlockSpec block, CancellationToken cancel)
     {
-        _predictor ??= new NetworkFovPredictor(ModelCheckpoint.Load(settings.ModelPath), Network.TorchRuntime.ParseDevice(device));
+        _predictor ??= new NetworkFovPredictor(ModelCheckpoint.Load(settings.ModelPath), Network.TorchRuntime.ParseDevice(device), forward);
         Directory.CreateDirectory(store.BlocksDir);
         var req = new SubvolumeRequest
         {

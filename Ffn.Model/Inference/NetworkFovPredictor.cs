@@ -10,9 +10,9 @@ public sealed class NetworkFovPredictor : IFovPredictor, IDisposable
     private readonly Predictor _net;
     private float[] _input = [];
 
-    public NetworkFovPredictor(ConvStack3D model, Device device)
+    public NetworkFovPredictor(ConvStack3D model, Device device, ForwardSettings? settings = null)
     {
-        _net = new Predictor(model, device);
+        _net = new Predictor(model, device, settings);
         FovSize = model.Config.FovSize;
     }
 

@@ -36,14 +36,15 @@ public static class SubvolumeRunner
     public static string ResultPath(SubvolumeRequest r) => Path.Combine(r.OutputDir, r.Name + ".npz");
 
     /// <param name="seedPolicy">Overrides the settings' seed policy (tests give recorded seed lists).</param>
+    /// <param name="inspect">Given the finished canvas, kept with its FoV trace (`ffn bench precision` compares two runs).</param>
     public static SubvolumeResult Run(SubvolumeRequest req, IFovPredictor predictor, Action<string>? progress = null, CancellationToken cancel = default,
-        Func<Volume<float>, Vec3i, ISeedPolicy>? seedPolicy = null)
+        Func<Volume<float>, Vec3i, ISeedPolicy>? seedPolicy = null, Action<Canvas>? inspect = null)
     {
         var settings = req.Settings;
         settings.Validate();
         if (!Directory.Exists(req.OutputDir)) throw new InputException($"{req.OutputDir}: output directory does not exist");
         var image = LoadImage(req, out bool nothing);
-        var canvas = new Canvas(image, predictor, settings.Deltas, settings.Options, batchCanvases: settings.BatchCanvases);
+        var canvas = new Canvas(image, predictor, settings.Deltas, settings.Options, keepTrace: inspect != null, batchCanvases: settings.BatchCanvases);
         var result = ResultPath(req);
         if (nothing)
         {
@@ -83,6 +84,7 @@ public static class SubvolumeRunner
             };
         }
         canvas.SegmentAll(seeds, cancel);
+        inspect?.Invoke(canvas);
         SubvolumeResultFile.Write(req, canvas, result);
         AtomicFile.TryDelete(InferenceCheckpoint.PathFor(req));
         return new SubvolumeResult(result, canvas.Origins.Count, canvas.Counters, resumed, false);

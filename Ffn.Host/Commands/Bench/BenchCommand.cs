@@ -15,6 +15,7 @@ public static class BenchCommand
         BenchForwardCommand.Create,
         BenchMemoryCommand.Create,
         BenchInferCommand.Create,
+        BenchPrecisionCommand.Create,
         BenchRunCommand.Create,
         BenchStitchCommand.Create,
         BenchOutputsCommand.Create,

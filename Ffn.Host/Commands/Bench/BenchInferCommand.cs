@@ -21,37 +21,27 @@ public static class BenchInferCommand
 {
     public static Command Create(CommandContext ctx)
     {
-        const string s = "bench.infer";
-        var image = Flags.Make<string>(ctx, s, "--image", "Image volume PATH.h5:dataset (\"\" = ../shared's FIB-25 training_sample1.h5:raw)");
-        var model = Flags.Make<string>(ctx, s, "--model", "Checkpoint (\"\" = ../shared's Google FIB-25 checkpoint)");
-        var corner = Flags.Make<string>(ctx, s, "--corner", "Subvolume corner z,y,x");
-        var size = Flags.Make<string>(ctx, s, "--size", "Subvolume size z,y,x");
-        var batch = Flags.Make<string>(ctx, "infer", "--batch-canvases", "Objects grown at once, their FoVs batched: N or auto (1 = Google's order; auto times the network on CUDA)");
+        var sub = new SubvolumeBenchFlags(ctx, "bench.infer");
         var torchFlags = new TorchFlags(ctx);
-        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network") { image, model, corner, size, batch };
+        var precision = new PrecisionFlags(ctx);
+        var cmd = new Command("infer", "Time subvolume inference and the share of it spent outside the network");
+        foreach (var o in sub.All) cmd.Options.Add(o);
         torchFlags.AddTo(cmd);
+        precision.AddTo(cmd);
         cmd.SetAction((r, cancel) =>
         {
-            var imgText = ImageOrFib25(r.GetValue(image));
-            var modelPath = ModelOrFib25(r.GetValue(model));
+            var imgText = sub.ImagePath(r);
+            var modelPath = sub.ModelPath(r);
             var dev = torchFlags.Prepare(r, KernelPurpose.Inference);
+            var forward = precision.Resolve(r, torchFlags);
             var net = ModelCheckpoint.Load(modelPath);
             var cfg = net.Config;
-            var box = new Box3(Flags.ParseVec("--corner", r.GetValue(corner), positive: false), Flags.ParseVec("--size", r.GetValue(size)));
-            using var predictor = new NetworkFovPredictor(net, dev);
+            var box = sub.Box(r);
+            using var predictor = new NetworkFovPredictor(net, dev, forward);
             var outDir = Directory.CreateTempSubdirectory("ffn-bench-infer-").FullName;
             try
             {
-                var req = new SubvolumeRequest
-                {
-                    Settings = new SegmentationSettings
-                    {
-                        Image = VolumeSpec.Parse(imgText), ModelPath = modelPath, Deltas = cfg.Deltas, ImageMean = cfg.ImageMean, ImageStddev = cfg.ImageStddev,
-                        BatchCanvases = AutoBatch.Resolve(r.GetValue(batch), "--batch-canvases", modelPath, TorchRuntime.Name(dev), ctx.Progress),
-                    },
-                    Box = box,
-                    OutputDir = outDir,
-                };
+                var req = sub.Request(r, cfg, outDir, sub.BatchCanvases(r, TorchRuntime.Name(dev), ctx.Progress));
                 var clock = Stopwatch.StartNew();
                 var result = SubvolumeRunner.Run(req, predictor, msg => ctx.Progress.Report(msg), cancel);
                 double total = clock.Elapsed.TotalSeconds;
@@ -60,12 +50,12 @@ public static class BenchInferCommand
                 double seedPolicy = result.Counters[Counters.SeedPolicyMs] / 1000.0;
 
                 // The bare network on the same number of FoVs, for comparison (no canvas, no copies).
-                using var timer = new ForwardTimer(ModelCheckpoint.Load(modelPath), dev);
+                using var timer = new ForwardTimer(ModelCheckpoint.Load(modelPath), dev, forward);
                 timer.Time(1, 1);
                 var bare = timer.Time(1, Math.Max(3, (int)Math.Min(evals, 20)));
                 double bareMs = Median(bare);
                 var ci = CultureInfo.InvariantCulture;
-                ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}, batch-canvases {req.Settings.BatchCanvases}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
+                ctx.Out.WriteLine(string.Create(ci, $"subvolume {box} of {imgText}, batch-canvases {req.Settings.BatchCanvases}, {forward}: {result.Objects} objects, {result.Counters[Counters.VoxelsSegmented]} voxels segmented"));
                 ctx.Out.WriteLine(string.Create(ci, $"total {total:F1} s: {evals} network evaluations ({evals / total:F2}/s, {total / Math.Max(evals, 1) * 1000:F0} ms per FoV step), {box.Volume / total:F0} voxels/s"));
                 ctx.Out.WriteLine(string.Create(ci, $"network calls {predict:F1} s ({100 * predict / total:F1}%), seed policy {seedPolicy:F2} s, other canvas work {total - predict - seedPolicy:F1} s"));
                 ctx.Out.WriteLine(string.Create(ci, $"bare forward (median of {bare.Length}): {bareMs:F0} ms per FoV; outside the bare network: {100 * (1 - evals * bareMs / 1000 / total):F1}% of the total"));

@@ -92,7 +92,7 @@ public static class BenchRunCommand
                     IFfnMessage verdict;
                     try
                     {
-                        verdict = await LocalRun.RunAsync(system, new RunSpec(plan, new CoordinatorSettings()), SegmentationBlockProcessor.Factory,
+                        verdict = await LocalRun.RunAsync(system, new RunSpec(plan, new CoordinatorSettings()), SegmentationBlockProcessor.For(),
                             new WorkerPoolSettings { Workers = w }, ctx.Progress.Report, cancel, isEmpty: _ => false);
                     }
                     finally { await system.Terminate(); }
