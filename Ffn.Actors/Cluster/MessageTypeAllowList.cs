@@ -67,7 +67,7 @@ public static class MessageTypeAllowList
         return reached;
     }
 
-    /// <summary>What a field declared as a collection interface holds at run time here: a list, an array or a collection expression's type; or a dictionary (and its entries).</summary>
+    /// <summary>What a field declared as a collection interface holds at run time here: a list, an array or a collection expression's type; or a (sorted) dictionary and its entries.</summary>
     private static IEnumerable<Type> Implementations(Type face)
     {
         var args = face.GetGenericArguments();
@@ -76,8 +76,9 @@ public static class MessageTypeAllowList
                                  || def == typeof(ICollection<>) || def == typeof(IEnumerable<>)))
             return [typeof(List<>).MakeGenericType(args), args[0].MakeArrayType(), .. Synthesized.Select(d => d.MakeGenericType(args)).Where(face.IsAssignableFrom)];
         if (args.Length == 2 && (def == typeof(IReadOnlyDictionary<,>) || def == typeof(IDictionary<,>)))
-            // Hyperion writes a dictionary's entries as DictionaryEntry values, each by name.
-            return [typeof(Dictionary<,>).MakeGenericType(args), typeof(System.Collections.DictionaryEntry)];
+            // Hyperion writes a dictionary's entries by name: DictionaryEntry, or KeyValuePair for a sorted one.
+            return [typeof(Dictionary<,>).MakeGenericType(args), typeof(SortedDictionary<,>).MakeGenericType(args),
+                typeof(KeyValuePair<,>).MakeGenericType(args), typeof(System.Collections.DictionaryEntry)];
         return [];
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.Serialization;
 using System.Security;
 using Akka.Actor;
@@ -46,7 +47,7 @@ public sealed class ClusterSerializationTests : IDisposable
 
         var hyperion = new HyperionSerializer((ExtendedActorSystem)_crafter); // Hyperion's defaults: no allow-list
         // The same message with a collection type no ffn node ever sends in it, and an ffn type that is no message.
-        object[] crafted = [Completed(new SortedDictionary<string, long> { ["fov_steps"] = 12 }), new DataRoots([Path.GetTempPath()])];
+        object[] crafted = [Completed(new ConcurrentDictionary<string, long> { ["fov_steps"] = 12 }), new DataRoots([Path.GetTempPath()])];
         foreach (var message in crafted)
         {
             var bytes = hyperion.ToBinary(message);
