@@ -19,6 +19,7 @@ public sealed class RunClient : ReceiveActor, IWithTimers
         Receive<LogLine>(m => progress(m.Text));
         Receive<RunCompleted>(m => { if (m.RunId == runId) done.TrySetResult(m); });
         Receive<RunAborted>(m => { if (m.RunId == runId) done.TrySetResult(m); });
+        Receive<RunRefused>(m => { if (m.RunId == runId) done.TrySetResult(m); });
         Receive<RunAccepted>(_ => { });
         if (submit is { } s)
         {

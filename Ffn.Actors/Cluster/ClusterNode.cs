@@ -15,8 +15,8 @@ public static class ClusterNode
             ClusterRoles.ProxyName);
 
     /// <summary>The run manager singleton's host on a coordinator-role node.</summary>
-    public static IActorRef StartCoordinator(ActorSystem system, IActorRef log) =>
-        system.ActorOf(ClusterSingletonManager.Props(RunManager.Props(log), PoisonPill.Instance,
+    public static IActorRef StartCoordinator(ActorSystem system, IActorRef log, DataRoots roots) =>
+        system.ActorOf(ClusterSingletonManager.Props(RunManager.Props(log, roots), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName(ClusterRoles.SingletonName)),
             ClusterRoles.ManagerName);
 
@@ -27,6 +27,24 @@ public static class ClusterNode
 
     public static IActorRef LogMembership(ActorSystem system, IActorRef log) =>
         system.ActorOf(MembershipLogger.Props(log), "membership");
+
+    /// <summary>
+    /// Asks the run manager whether it would take <paramref name="spec"/>: null if so, else why not. Asked again every
+    /// <paramref name="every"/> until answered, since a question sent while the singleton moves can be lost.
+    /// </summary>
+    public static async Task<RunRefused?> CheckAsync(IActorRef proxy, RunSpec spec, TimeSpan every, CancellationToken cancel)
+    {
+        while (true)
+        {
+            try
+            {
+                return await proxy.Ask<IFfnMessage>(new CheckRun(spec), every, cancel).ConfigureAwait(false) as RunRefused;
+            }
+            catch (AskTimeoutException)
+            {
+            }
+        }
+    }
 
     /// <summary>Submits a run from a submitter-role member and waits for its verdict.</summary>
     public static async Task<IFfnMessage> SubmitAsync(ActorSystem system, IActorRef proxy, RunSpec spec, TimeSpan resubmitEvery,

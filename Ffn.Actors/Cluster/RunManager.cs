@@ -9,20 +9,24 @@ namespace Ffn.Actors.Cluster;
 /// The cluster singleton (role coordinator): owns the current run's coordinator and stitcher, hands workers'
 /// requests to it, parks them between runs. A run is (re)started by <see cref="SubmitRun"/>: after a fail-over the
 /// submitter's next resubmission starts it here, and the coordinator rebuilds its state from the committed blocks.
-/// The run's progress lines go to this node's log and on to the submitter.
+/// The run's progress lines go to this node's log and on to the submitter. A run naming a file outside this node's
+/// data roots is refused before anything is opened (its workers check again against their own roots).
 /// </summary>
 public sealed class RunManager : ReceiveActor
 {
     private readonly IActorRef _log;
+    private readonly DataRoots _roots;
     private readonly ILoggingAdapter _akkaLog = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _parked = [];
     // Verdicts of finished runs: a resubmission that crossed the verdict gets it again instead of a rerun.
     private readonly Dictionary<string, IFfnMessage> _finished = [];
     private Current? _run;
 
-    public RunManager(IActorRef log)
+    public RunManager(IActorRef log, DataRoots roots)
     {
         _log = log;
+        _roots = roots;
+        Receive<CheckRun>(m => Sender.Tell(Refuse(m.Spec) ?? (IFfnMessage)new RunAllowed(m.Spec.RunId)));
         Receive<SubmitRun>(OnSubmit);
         Receive<RequestWork>(m =>
         {
@@ -40,13 +44,23 @@ public sealed class RunManager : ReceiveActor
     }
 
     /// <param name="log">This node's <see cref="LineLog"/>.</param>
-    public static Props Props(IActorRef log) => Akka.Actor.Props.Create(() => new RunManager(log));
+    /// <param name="roots">The folders runs may read and write on this node.</param>
+    public static Props Props(IActorRef log, DataRoots roots) => Akka.Actor.Props.Create(() => new RunManager(log, roots));
+
+    private RunRefused? Refuse(RunSpec spec) =>
+        _roots.Refusal(spec.Plan) is { } why ? new RunRefused(spec.RunId, $"{why} of the cluster's coordinator {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}") : null;
 
     private void Log(string line) => _log.Tell(new LogLine(line));
 
     private void OnSubmit(SubmitRun m)
     {
         var spec = m.Spec;
+        if (Refuse(spec) is { } refused)
+        {
+            Log($"run {spec.RunId}: refused: {refused.Error}");
+            Sender.Tell(refused);
+            return;
+        }
         if (_finished.TryGetValue(spec.RunId, out var verdict))
         {
             Sender.Tell(verdict);

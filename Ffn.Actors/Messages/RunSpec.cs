@@ -15,3 +15,14 @@ public sealed record SubmitRun(RunSpec Spec) : IFfnMessage;
 
 /// <summary>Run manager → submitter: the run is going on.</summary>
 public sealed record RunAccepted(string RunId) : IFfnMessage;
+
+/// <summary>
+/// Asks the run manager whether it would take a run (every file it names under the coordinator's data roots), so a
+/// submitter can stop before it writes anything. Answered with <see cref="RunAllowed"/> or <see cref="RunRefused"/>.
+/// </summary>
+public sealed record CheckRun(RunSpec Spec) : IFfnMessage;
+
+public sealed record RunAllowed(string RunId) : IFfnMessage;
+
+/// <summary>The run names a file outside the cluster's data roots: the submitter's usage error (exit 2), not a failure.</summary>
+public sealed record RunRefused(string RunId, string Error) : IFfnMessage;

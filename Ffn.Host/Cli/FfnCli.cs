@@ -173,6 +173,7 @@ public static class FfnCli
         root.Subcommands.Add(ExtractCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(NodeCommand.Create(ctx));
+        root.Subcommands.Add(CertsCommand.Create(ctx));
         root.Subcommands.Add(EvalCommand.Create(ctx));
         root.Subcommands.Add(StitchCommand.Create(ctx));
         root.Subcommands.Add(ExportCommand.Create(ctx));

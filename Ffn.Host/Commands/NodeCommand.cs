@@ -13,7 +13,8 @@ namespace Ffn.Host.Commands;
 /// <summary>
 /// `ffn node`: a long-running cluster member. Coordinator-role members host the run manager singleton (one of them
 /// is active); worker-role members run a pool of inference workers that pull blocks from it. Every member reads
-/// the input and writes block results on the shared file system. SIGTERM / Ctrl-C leaves the cluster gracefully.
+/// the input and writes block results on the shared file system, and only beneath its --data-root folders.
+/// SIGTERM / Ctrl-C leaves the cluster gracefully.
 /// </summary>
 public static class NodeCommand
 {
@@ -21,11 +22,12 @@ public static class NodeCommand
     {
         const string s = "node";
         var role = Flags.Make<string>(ctx, s, "--role", "worker, coordinator, or both (worker,coordinator)");
+        var dataRoot = Flags.Make<string>(ctx, s, "--data-root", "Folders PATH[,PATH...] that runs may read and write on this node (inputs, models, run directories), links and .. resolved");
         var torch = new TorchFlags(ctx);
         var precision = new PrecisionFlags(ctx);
         var cluster = new ClusterFlags(ctx, s, optIn: false);
         var pipeline = new PipelineFlags(ctx, s, coordinator: false, requestInterval: true);
-        var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role };
+        var cmd = new Command("node", "Run a cluster member (coordinator and/or worker role) until stopped") { role, dataRoot };
         foreach (var o in pipeline.All.Concat(torch.All).Concat(precision.All).Concat(cluster.All.Where(o => o != cluster.Resubmit))) cmd.Options.Add(o);
         cmd.SetAction(async (r, outer) =>
         {
@@ -35,23 +37,24 @@ public static class NodeCommand
                 .Select(x => x.ToLowerInvariant()).Distinct().ToArray();
             if (roles.Length == 0 || roles.Any(x => !ClusterRoles.NodeRoles.Contains(x)))
                 throw new UsageException($"--role {r.GetValue(role)}: expected worker, coordinator or worker,coordinator");
+            var roots = new DataRoots((r.GetValue(dataRoot) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var setup = cluster.Setup(ctx, r, roles);
             var device = TorchRuntime.Name(torch.Prepare(r, KernelPurpose.Inference));
             var workers = roles.Contains(ClusterRoles.Worker) ? pipeline.WorkerPool(r, device) : null;
             if (workers != null) TorchRuntime.RequireDevices(workers.Devices, "--devices");
             var forward = precision.Resolve(r, torch);
-            var config = cluster.Config(ctx, r, roles);
             var log = ctx.Progress;
-            var system = ActorSystem.Create("ffn", config);
+            var system = ActorSystem.Create("ffn", setup);
             var address = Akka.Cluster.Cluster.Get(system).SelfAddress;
-            ctx.Out.WriteLine($"node {address} roles [{string.Join(",", roles)}]");
+            ctx.Out.WriteLine($"node {address} roles [{string.Join(",", roles)}] data roots [{roots}]");
             ctx.Out.Flush();
             var lineLog = LineLog.Start(system, log);
             ClusterNode.LogMembership(system, lineLog);
-            if (roles.Contains(ClusterRoles.Coordinator)) ClusterNode.StartCoordinator(system, lineLog);
+            if (roles.Contains(ClusterRoles.Coordinator)) ClusterNode.StartCoordinator(system, lineLog, roots);
             IActorRef? pool = null;
             var inFlight = new InFlightBlocks();
             if (workers != null)
-                pool = ClusterNode.StartWorkers(system, ClusterNode.Proxy(system), SegmentationBlockProcessor.For(forward), workers, lineLog, inFlight);
+                pool = ClusterNode.StartWorkers(system, ClusterNode.Proxy(system), roots.Guard(SegmentationBlockProcessor.For(forward)), workers, lineLog, inFlight);
             try
             {
                 await system.WhenTerminated.WaitAsync(cancel);

@@ -70,41 +70,54 @@ public static class RunCommand
             var calibrateOn = cluster.Enabled(r) ? device : workers.Devices.FirstOrDefault(d => d.StartsWith("cuda", StringComparison.Ordinal)) ?? device;
             var plan = Plan(ctx, r, workers, calibrateOn);
             var coordinatorSettings = pipeline.Coordinator(r);
-            var clusterConfig = cluster.Enabled(r) ? cluster.Config(ctx, r, [ClusterRoles.Submitter]) : null;
+            var clusterSetup = cluster.Enabled(r) ? cluster.Setup(ctx, r, [ClusterRoles.Submitter]) : null;
             var forward = precision.Resolve(r, torch);
-
-            OutputDirectory.Ensure("--output", plan.RunDir);
-            using var runLock = RunDirectoryLock.TryAcquire(plan.RunDir, out var busy)
-                ?? throw new UsageException($"--output {plan.RunDir}: {busy}; wait for it to end or stop it");
-            if (runLock.RemovedTemporaries.Count > 0)
-                ctx.Progress.Report($"removed {runLock.RemovedTemporaries.Count} temporary file(s) left by an interrupted run");
-            PrepareRunDir(plan, r.GetValue(force));
-            plan.Manifest.Save(plan.RunDir);
-
             var spec = new RunSpec(plan, coordinatorSettings);
-            ctx.Progress.Report(string.Create(CultureInfo.InvariantCulture,
-                $"run {plan.RunId}: {plan.Segmentation.Image} {plan.VolumeShape}{(plan.IsPartial ? $", region {RegionOfInterest.Format(plan.Region)}" : "")} in {plan.Blocks.Count} block(s) of {plan.BlockShape} (overlap {plan.Overlap}, " +
-                $"context {plan.Context}), {(clusterConfig != null ? "on the cluster" : $"{workers.Workers} worker(s) on {string.Join(",", workers.Devices.Distinct())}")}, merge {plan.Merge.Mode.ToString().ToLowerInvariant()}"));
-            IFfnMessage verdict;
-            if (clusterConfig != null)
+            var resubmitEvery = TimeSpan.FromSeconds(Math.Max(0.5, r.GetValue(cluster.Resubmit)));
+            var member = clusterSetup is null ? null : ActorSystem.Create("ffn", clusterSetup);
+            try
             {
-                // From here on the cluster's coordinator writes in the run directory, and holds its lock (RunManager).
-                runLock.Dispose();
-                verdict = await OnCluster(clusterConfig, spec, TimeSpan.FromSeconds(Math.Max(0.5, r.GetValue(cluster.Resubmit))), ctx.Progress, signals.Token);
+                var proxy = member is null ? null : ClusterNode.Proxy(member);
+                // The coordinator says whether its data roots hold these files before this process writes anything.
+                if (proxy != null && await ClusterNode.CheckAsync(proxy, spec, resubmitEvery, signals.Token) is { } refused)
+                    throw new UsageException(refused.Error);
+
+                OutputDirectory.Ensure("--output", plan.RunDir);
+                using var runLock = RunDirectoryLock.TryAcquire(plan.RunDir, out var busy)
+                    ?? throw new UsageException($"--output {plan.RunDir}: {busy}; wait for it to end or stop it");
+                if (runLock.RemovedTemporaries.Count > 0)
+                    ctx.Progress.Report($"removed {runLock.RemovedTemporaries.Count} temporary file(s) left by an interrupted run");
+                PrepareRunDir(plan, r.GetValue(force));
+                plan.Manifest.Save(plan.RunDir);
+
+                ctx.Progress.Report(string.Create(CultureInfo.InvariantCulture,
+                    $"run {plan.RunId}: {plan.Segmentation.Image} {plan.VolumeShape}{(plan.IsPartial ? $", region {RegionOfInterest.Format(plan.Region)}" : "")} in {plan.Blocks.Count} block(s) of {plan.BlockShape} (overlap {plan.Overlap}, " +
+                    $"context {plan.Context}), {(member != null ? "on the cluster" : $"{workers.Workers} worker(s) on {string.Join(",", workers.Devices.Distinct())}")}, merge {plan.Merge.Mode.ToString().ToLowerInvariant()}"));
+                IFfnMessage verdict;
+                if (proxy != null)
+                {
+                    // From here on the cluster's coordinator writes in the run directory, and holds its lock (RunManager).
+                    runLock.Dispose();
+                    verdict = await ClusterNode.SubmitAsync(member!, proxy, spec, resubmitEvery, ctx.Progress.Report, signals.Token);
+                }
+                else
+                {
+                    var system = ActorSystem.Create("ffn", ctx.Config.Raw);
+                    try
+                    {
+                        verdict = await LocalRun.RunAsync(system, spec, SegmentationBlockProcessor.For(forward), workers, ctx.Progress.Report, signals.Token);
+                    }
+                    finally
+                    {
+                        await system.Terminate();
+                    }
+                }
+                return Verdict(ctx, verdict, r.GetValue(report), plan.RunDir);
             }
-            else
+            finally
             {
-                var system = ActorSystem.Create("ffn", ctx.Config.Raw);
-                try
-                {
-                    verdict = await LocalRun.RunAsync(system, spec, SegmentationBlockProcessor.For(forward), workers, ctx.Progress.Report, signals.Token);
-                }
-                finally
-                {
-                    await system.Terminate();
-                }
+                if (member != null) await CoordinatedShutdown.Get(member).Run(CoordinatedShutdown.ClrExitReason.Instance);
             }
-            return Verdict(ctx, verdict, r.GetValue(report), plan.RunDir);
         });
         return cmd;
 
@@ -135,20 +148,6 @@ public static class RunCommand
         }
     }
 
-    private static async Task<IFfnMessage> OnCluster(Akka.Configuration.Config config, RunSpec spec, TimeSpan resubmitEvery, IProgress<string> progress,
-        CancellationToken cancel)
-    {
-        var system = ActorSystem.Create("ffn", config);
-        try
-        {
-            return await ClusterNode.SubmitAsync(system, ClusterNode.Proxy(system), spec, resubmitEvery, progress.Report, cancel);
-        }
-        finally
-        {
-            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
-        }
-    }
-
     private static int Verdict(CommandContext ctx, IFfnMessage verdict, bool report, string runDir)
     {
         switch (verdict)
@@ -163,6 +162,8 @@ public static class RunCommand
             case RunAborted aborted:
                 ctx.Err.WriteLine($"ffn: error: run aborted: {aborted.Error}");
                 return FfnCli.RuntimeError;
+            case RunRefused refused:
+                throw new UsageException(refused.Error);
             default:
                 throw new InvalidOperationException($"unexpected verdict {verdict}");
         }

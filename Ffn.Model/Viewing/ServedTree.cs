@@ -12,7 +12,7 @@ public sealed class ServedTree
     public ServedTree(string root)
     {
         if (!Directory.Exists(root)) throw new InputException($"{root}: no such directory");
-        _root = RealPath(Path.GetFullPath(root)).TrimEnd(Path.DirectorySeparatorChar);
+        _root = RealPath.Of(Path.GetFullPath(root)).TrimEnd(Path.DirectorySeparatorChar);
     }
 
     public string Root => _root;
@@ -26,7 +26,7 @@ public sealed class ServedTree
         string real;
         try
         {
-            real = RealPath(Path.Combine([_root, .. parts]));
+            real = RealPath.Of(Path.Combine([_root, .. parts]));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -36,30 +36,4 @@ public sealed class ServedTree
     }
 
     public bool Inside(string realPath) => realPath.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-
-    /// <summary>The path with every symbolic link on it followed (as realpath(3)), for paths that exist up to their last link.</summary>
-    public static string RealPath(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var root = Path.GetPathRoot(full)!;
-        var current = root;
-        var rest = new Queue<string>(full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
-        for (int hops = 0; rest.Count > 0;)
-        {
-            var next = Path.Combine(current, rest.Dequeue());
-            var info = new FileInfo(next);
-            if (info.LinkTarget is { } target)
-            {
-                if (++hops > 40) throw new IOException($"{path}: too many symbolic links");
-                var resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
-                var newRoot = Path.GetPathRoot(resolved)!;
-                var remaining = rest.ToArray();
-                rest = new Queue<string>(resolved[newRoot.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Concat(remaining));
-                current = newRoot;
-                continue;
-            }
-            current = next;
-        }
-        return current;
-    }
 }

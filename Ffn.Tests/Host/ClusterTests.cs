@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Ffn.Actors.Cluster;
+using Ffn.Model;
 using Ffn.Model.Geometry;
 using Ffn.Model.Volumes.Hdf5;
 using Ffn.Tests.Support;
@@ -7,7 +9,7 @@ namespace Ffn.Tests.Host;
 
 /// <summary>
 /// The pipeline across real `ffn node` OS processes on loopback: nodes die with SIGKILL mid-run and the output
-/// must equal, byte for byte, a single-node run of the same input.
+/// must equal, byte for byte, a single-node run of the same input. Every node serves the test's folder as its data root.
 /// </summary>
 [Trait("Category", "Slow")]
 public class ClusterTests : IDisposable
@@ -36,9 +38,9 @@ public class ClusterTests : IDisposable
         return p;
     }
 
-    private FfnProcess Node(string name, string role, int port, string seeds) =>
-        Start(name, "node", "--role", role, "--port", port.ToString(), "--seed-nodes", seeds, "--workers", "1", "--threads", "1",
-            "--request-interval", "0.5");
+    private FfnProcess Node(string name, string role, int port, string seeds, params string[] more) =>
+        Start(name, ["node", "--role", role, "--port", port.ToString(), "--seed-nodes", seeds, "--workers", "1", "--threads", "1",
+            "--request-interval", "0.5", "--data-root", _tmp.Path, .. more]);
 
     private static byte[] Dataset(string dir)
     {
@@ -174,6 +176,54 @@ public class ClusterTests : IDisposable
         var after = Cli.Run(["run", .. RunArgs(clustered)]);
         Assert.True(after.ExitCode == 0, after.Err);
         Assert.Contains("0 done, 12 reused", after.Out);
+    }
+
+    [Fact]
+    public void A_TLS_cluster_admits_only_its_own_members_and_runs_only_on_files_under_its_data_roots()
+    {
+        var single = _tmp.File("single");
+        var baseline = Cli.Run(["run", .. RunArgs(single)]);
+        Assert.True(baseline.ExitCode == 0, baseline.Err);
+        string certs = _tmp.File("certs"), other = _tmp.File("other-ca");
+        Assert.Equal(0, Cli.Run("certs", certs, "--members", "coordinator,worker-1,worker-2,submitter").ExitCode);
+        Assert.Equal(0, Cli.Run("certs", other, "--members", "intruder").ExitCode);
+        string[] Tls(string member) => ["--tls", Path.Combine(certs, member + ".pfx"), "--tls-ca", Path.Combine(certs, "ca.crt")];
+
+        int port = FfnProcess.FreePort();
+        var seeds = $"akka.ssl.tcp://ffn@127.0.0.1:{port}";
+        var coord = Node("coordinator", "coordinator", port, seeds, Tls("coordinator"));
+        coord.WaitForLine(l => l.Contains($"akka.ssl.tcp://ffn@127.0.0.1:{port} up [coordinator]"), Minute);
+        var workers = new[] { Node("worker-1", "worker", 0, seeds, Tls("worker-1")), Node("worker-2", "worker", 0, seeds, Tls("worker-2")) };
+        // A member of another cluster: its certificate is from another CA.
+        var intruder = Node("intruder", "worker", 0, seeds, "--tls", Path.Combine(other, "intruder.pfx"), "--tls-ca", Path.Combine(other, "ca.crt"));
+        var plain = Node("plain", "worker", 0, $"akka.tcp://ffn@127.0.0.1:{port}");
+        int up = 0;
+        coord.WaitForLine(l => l.Contains(" up [worker]") && ++up == 2, Minute);
+        var addresses = workers.Concat([intruder, plain]).Select(p => p.WaitForLine(l => l.StartsWith("node akka", StringComparison.Ordinal), Minute).Split(' ')[1]).ToArray();
+
+        // Asking for a run directory outside the data roots: refused before anything is written, by the submitter too.
+        using var elsewhere = new TempDir();
+        var outside = elsewhere.File("run");
+        var refused = Cli.RunProcess(new Dictionary<string, string?>(), TimeSpan.FromMinutes(2),
+            ["run", "--cluster", "--seed-nodes", seeds, .. Tls("submitter"), .. RunArgs(outside)]);
+        Assert.True(refused.ExitCode == 2, $"exit {refused.ExitCode}: {refused.Err}\n{Logs}");
+        Assert.Contains($"ffn: error: --output {outside}: outside the data roots ({RealPath.Of(_tmp.Path)})", refused.Err);
+        Assert.False(Directory.Exists(outside), "nothing is created outside the data roots");
+
+        var clustered = _tmp.File("clustered");
+        var submit = Start("submitter", ["run", "--cluster", "--seed-nodes", seeds, "--resubmit-interval", "1", .. Tls("submitter"), .. RunArgs(clustered)]);
+        Assert.True(submit.WaitForExit(TimeSpan.FromMinutes(3)), "the run did not finish\n" + Logs);
+        Assert.True(submit.ExitCode == 0, Logs);
+        Assert.Equal(Dataset(single), Dataset(clustered));
+
+        // Only the two members with this CA's certificates worked; the intruder was refused in the handshake, by name and address.
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(clustered, "summary.json")))!;
+        Assert.All(summary["blocks"]!.AsArray().Where(b => (string)b!["state"]! == "done"),
+            b => Assert.Contains(RunManager.NodeOf((string)b!["worker"]!), addresses[..2]));
+        Assert.DoesNotContain($"{addresses[2]} up", coord.Log);
+        Assert.DoesNotContain($"{addresses[3]} up", coord.Log);
+        Assert.Contains(coord.Log.Split('\n'), l => l.StartsWith("tls: refused peer 127.0.0.1:", StringComparison.Ordinal) && l.Contains("CN=intruder"));
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "ffn-cluster-test-tls.log"), Logs);
     }
 
     public void Dispose()
