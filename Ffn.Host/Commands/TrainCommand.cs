@@ -139,7 +139,8 @@ public static class TrainCommand
             {
                 TorchSharp.torch.manual_seed(r.GetValue(seed));
                 var a = r.GetValue(arch) is { Length: > 0 } an ? NetworkVariants.Parse(an) : NetworkVariant.Google;
-                model = new ConvStack3D(new ModelConfig { Architecture = a, Depth = r.GetValue(depth), Features = r.GetValue(features), FovSize = options.FovSize, Deltas = options.Deltas });
+                model = new ConvStack3D(new ModelConfig { Architecture = a, Depth = r.GetValue(depth), Features = r.GetValue(features), FovSize = options.FovSize, Deltas = options.Deltas },
+                    initSeed: r.GetValue(seed));
                 origin = $"a new {a.Name()} network, depth {model.Config.Depth}, {model.Config.Features} features";
             }
             var ci = CultureInfo.InvariantCulture;

@@ -17,7 +17,11 @@ public sealed class ConvStack3D : nn.Module<Tensor, Tensor>
     private readonly Conv3d[] _convA, _convB;
     private readonly bool _reluFirst, _reluInside;
 
-    public ConvStack3D(ModelConfig config) : base("ConvStack3D")
+    /// <param name="initSeed">
+    /// Seeds the initial weights from a generator of their own, so the same seed gives the same network even while
+    /// other threads draw from libtorch's global generator; null draws from the global one.
+    /// </param>
+    public ConvStack3D(ModelConfig config, long? initSeed = null) : base("ConvStack3D")
     {
         config.Validate();
         Config = config;
@@ -39,7 +43,8 @@ public sealed class ConvStack3D : nn.Module<Tensor, Tensor>
         }
         _convLom = nn.Conv3d(f, 1, 1);
         register_module("conv_lom", _convLom);
-        InitializeLikeGoogle();
+        using var generator = initSeed is { } s ? new Generator(unchecked((ulong)s)) : null;
+        InitializeLikeGoogle(generator);
     }
 
     public ModelConfig Config { get; }
@@ -72,13 +77,20 @@ public sealed class ConvStack3D : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Xavier-uniform weights and zero biases, as tf.contrib.layers.conv3d initializes Google's model.</summary>
-    private void InitializeLikeGoogle()
+    private void InitializeLikeGoogle(Generator? generator)
     {
         using var _ = no_grad();
         foreach (var (name, p) in named_parameters())
         {
             if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
-            else nn.init.xavier_uniform_(p);
+            else if (generator is null) nn.init.xavier_uniform_(p);
+            else
+            {
+                // Xavier-uniform by hand (libtorch's xavier_uniform_ takes no generator): U(-a, a), a = sqrt(6 / (fan_in + fan_out)).
+                long receptive = p.shape.Skip(2).Aggregate(1L, (x, y) => x * y);
+                double a = Math.Sqrt(6.0 / ((p.shape[1] + p.shape[0]) * receptive));
+                p.uniform_(-a, a, generator);
+            }
         }
     }
 
