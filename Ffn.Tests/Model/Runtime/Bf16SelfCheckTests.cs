@@ -55,19 +55,22 @@ public class Bf16SelfCheckTests(ITestOutputHelper output)
 
     [Trait("Category", "Numerics")]
     [Fact]
-    public void Bf16_kernels_in_use_pass_the_self_check_where_the_cpu_has_bf16()
+    public void The_bf16_check_gives_a_complete_verdict_under_the_kernels_in_use_and_auto_obeys_it()
     {
-        var cpu = CpuInfo.Get();
-        if (!cpu.Flags.Contains("avx512_bf16") && !cpu.Flags.Contains("amx_bf16"))
-        {
-            output.WriteLine($"skipped: {cpu.Model} has no bf16 instructions (libtorch's bf16 fallback is not what --precision auto would pick)");
-            return;
-        }
+        // Whether this CPU's bf16 kernels are right is not ours to promise: on this project's Zen 5 they were right in
+        // some runs and 1.5E+03 times the allowed error in others (small channel counts), as the fp32 backward-data
+        // fault was. What is ours: the check covers every case and times both precisions, and auto takes bf16 only
+        // when every case passed.
         var r = Bf16SelfCheck.Run();
-        output.WriteLine($"bf16 conv {r.Bf16Ms:F1} ms, fp32 {r.Fp32Ms:F1} ms; {r.Seconds:F1} s");
-        Assert.True(r.Passed, "bf16 kernels give wrong results: " + string.Join("; ", r.Cases.Where(c => !c.Passed).Select(c => $"{c.Name} at {c.MaxError:G3} of the allowed error")));
+        output.WriteLine($"bf16 conv {r.Bf16Ms:F1} ms, fp32 {r.Fp32Ms:F1} ms; {r.Seconds:F1} s; " +
+                         (r.Passed ? "passed" : "FAILED: " + string.Join("; ", r.Cases.Where(c => !c.Passed).Select(c => $"{c.Name} at {c.MaxError:G3} of the allowed error"))));
         Assert.Equal(Bf16SelfCheck.ConvCases.Count, r.Cases.Count);
+        Assert.All(r.Cases, c => Assert.Equal(c.MaxError <= 1, c.Passed));
+        Assert.Equal(r.Cases.All(c => c.Passed), r.Passed);
         Assert.True(r.Fp32Ms > 0 && r.Bf16Ms > 0);
+        var choice = PrecisionGuard.Auto(new Bf16Verdict { Passed = r.Passed, Fp32Ms = r.Fp32Ms, Bf16Ms = r.Bf16Ms, KernelConfig = "in use" }, 1.3);
+        if (!r.Passed) Assert.Equal(Precision.Fp32, choice.Precision);
+        else Assert.Equal(r.Fp32Ms / r.Bf16Ms >= 1.3 ? Precision.Bf16 : Precision.Fp32, choice.Precision);
     }
 
     [Fact]
