@@ -44,7 +44,6 @@ public sealed class PipelineFlags
     }
 
     public Option<int> Workers => _workers;
-    public Option<string> Devices => _devices;
 
     public IEnumerable<Option> All =>
         new Option?[] { _maxAttempts, _backoff, _backoffMax, _deadline, _progress, _slabMib, _workers, _devices, _workersPerDevice, _replaceDelay, _maxRestarts, _restartWindow,

@@ -68,7 +68,7 @@ public static class DoctorCommand
         var chosen = training.Verdict.ChosenProbe;
         var loaded = LibTorch.LoadedFrom;
         // TorchSharp's glue sits beside ffn, which is beside libtorch only when libtorch is the bundled one.
-        var torchSharpNative = MappedLibrary("libLibTorchSharp.so") ?? (loaded is null ? null : Path.Combine(Path.GetDirectoryName(loaded)!, "libLibTorchSharp.so"));
+        var torchSharpNative = LibTorchSource.Mapped("libLibTorchSharp.so").FirstOrDefault() ?? (loaded is null ? null : Path.Combine(Path.GetDirectoryName(loaded)!, "libLibTorchSharp.so"));
         var glibcxx = GlibcxxCheck.Check(torchSharpNative);
         var gpus = NvidiaDevices.Query();
         bool cuda = torch.cuda.is_available();
@@ -154,15 +154,6 @@ public static class DoctorCommand
             ["check_seconds"] = Math.Round(p.CheckSeconds, 3), ["wall_seconds"] = Math.Round(p.WallSeconds, 3),
         })]),
     };
-
-    private static string? MappedLibrary(string name)
-    {
-        const string maps = "/proc/self/maps";
-        if (!File.Exists(maps)) return null;
-        foreach (var line in File.ReadLines(maps))
-            if (line.IndexOf('/') is var slash and >= 0 && line.EndsWith("/" + name, StringComparison.Ordinal)) return line[slash..];
-        return null;
-    }
 
     private static JsonArray Array(IEnumerable<string> items) => new([.. items.Select(s => (JsonNode)JsonValue.Create(s)!)]);
 

@@ -87,14 +87,7 @@ public static partial class LibTorch
         get
         {
             EnsureLoaded();
-            const string maps = "/proc/self/maps";
-            if (!File.Exists(maps)) return null;
-            foreach (var line in File.ReadLines(maps))
-            {
-                int slash = line.IndexOf('/');
-                if (slash >= 0 && line.EndsWith("/" + Lib, StringComparison.Ordinal)) return line[slash..];
-            }
-            return null;
+            return LibTorchSource.Mapped(Lib).FirstOrDefault();
         }
     }
 

@@ -153,7 +153,13 @@ public static class LibTorchSource
     }
 
     /// <summary>The distinct libtorch_cpu.so files mapped into this process (Linux), oldest first.</summary>
-    public static List<string> MappedCpuLibraries()
+    public static List<string> MappedCpuLibraries() => Mapped(LibTorchDirectory.CpuLibrary);
+
+    /// <summary>
+    /// The distinct files named <paramref name="fileName"/> this process maps (/proc/self/maps; Linux), oldest first.
+    /// A distribution's copy may carry a version suffix (libtorch_cpu.so.1.13), which counts too.
+    /// </summary>
+    public static List<string> Mapped(string fileName)
     {
         var found = new List<string>();
         const string maps = "/proc/self/maps";
@@ -161,10 +167,11 @@ public static class LibTorchSource
         foreach (var line in File.ReadLines(maps))
         {
             int slash = line.IndexOf('/');
-            // A distribution's copy carries a version suffix (libtorch_cpu.so.1.13).
-            if (slash < 0 || !line[slash..].Contains("/" + LibTorchDirectory.CpuLibrary, StringComparison.Ordinal)) continue;
+            if (slash < 0) continue;
             var path = line[slash..];
-            if (!found.Contains(path)) found.Add(path);
+            int at = path.LastIndexOf("/" + fileName, StringComparison.Ordinal);
+            bool match = at >= 0 && (path.Length == at + 1 + fileName.Length || path[at + 1 + fileName.Length] == '.');
+            if (match && !found.Contains(path)) found.Add(path);
         }
         return found;
     }
